@@ -1,0 +1,1 @@
+namespace Microsoft.ML.MirrorGan.Onnx; internal static class OnnxAssembly { }

@@ -1,0 +1,1 @@
+namespace Microsoft.ML.MirrorGan; internal static class TrainersAssembly { }

@@ -1,0 +1,117 @@
+using Microsoft.ML.Data;
+using Microsoft.ML.Runtime;
+
+namespace Microsoft.ML.MirrorGan;
+
+/// <summary>
+/// Base of this project's transformers: reads some input columns, computes some output columns a batch of
+/// rows at a time (networks are far faster on batches), passes every other column through, and saves into
+/// an ML.NET model zip through <see cref="ModelWriter"/>. <see cref="ITransformer.Transform"/> maps lazily in
+/// batches of <see cref="BatchSize"/>; <see cref="GetRowToRowMapper"/> (used by PredictionEngine) maps one row at a time.
+/// </summary>
+public abstract class MirrorGanTransformerBase : ITransformer, ICanSaveModel
+{
+    /// <summary>The host for logging and exceptions.</summary>
+    protected IHost Host { get; }
+
+    /// <summary>Creates the base.</summary>
+    protected MirrorGanTransformerBase(IHostEnvironment env, string name)
+    {
+        if (env is null) throw new ArgumentNullException(nameof(env));
+        Host = env.Register(name);
+    }
+
+    /// <summary>The input columns read by <see cref="MapBatch"/>, in the order its <see cref="InputBatch"/> holds them.</summary>
+    protected abstract IReadOnlyList<InputColumnSpec> InputColumns { get; }
+
+    /// <summary>The output columns written by <see cref="MapBatch"/>, in order.</summary>
+    protected abstract IReadOnlyList<OutputColumnSpec> OutputColumns { get; }
+
+    /// <summary>How many rows <see cref="ITransformer.Transform"/> maps per call of <see cref="MapBatch"/>.</summary>
+    protected virtual int BatchSize => 32;
+
+    /// <summary>Computes every output column for every row of <paramref name="inputs"/>.</summary>
+    protected abstract void MapBatch(InputBatch inputs, OutputBatch outputs);
+
+    internal void Map(InputBatch inputs, OutputBatch outputs) => MapBatch(inputs, outputs);
+
+    /// <summary>Writes the transformer's state (options, column names, weights).</summary>
+    protected abstract void SaveModel(ModelWriter writer);
+
+    /// <summary>The persistence format of the concrete type.</summary>
+    protected abstract MirrorGanModelFormat Format { get; }
+
+    void ICanSaveModel.Save(ModelSaveContext ctx) => SaveModel(new ModelWriter(ctx, Format));
+
+    /// <inheritdoc/>
+    public bool IsRowToRowMapper => true;
+
+    /// <inheritdoc/>
+    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) => Bind(inputSchema).OutputSchema;
+
+    /// <inheritdoc/>
+    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => new SingleRowMapper(Bind(inputSchema));
+
+    /// <inheritdoc/>
+    public IDataView Transform(IDataView input)
+    {
+        if (input is null) throw new ArgumentNullException(nameof(input));
+        return new BatchMappedDataView(input, Bind(input.Schema), Math.Max(1, BatchSize));
+    }
+
+    internal BoundMapping Bind(DataViewSchema inputSchema)
+    {
+        if (inputSchema is null) throw new ArgumentNullException(nameof(inputSchema));
+        var inputs = new int[InputColumns.Count];
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            var spec = InputColumns[i];
+            var col = inputSchema.GetColumnOrNull(spec.Name)
+                ?? throw new ArgumentOutOfRangeException(nameof(inputSchema),
+                    $"{GetType().Name}: input column '{spec.Name}' was not found. It must be {spec.Expected}; " +
+                    $"the data has: {string.Join(", ", inputSchema.Where(c => !c.IsHidden).Select(c => $"'{c.Name}' ({c.Type})"))}.");
+            if (!spec.Accepts(col.Type))
+                throw new ArgumentOutOfRangeException(nameof(inputSchema),
+                    $"{GetType().Name}: input column '{spec.Name}' has type {col.Type}, but it must be {spec.Expected}.");
+            inputs[i] = col.Index;
+        }
+        var builder = new DataViewSchema.Builder();
+        builder.AddColumns(inputSchema);
+        foreach (var o in OutputColumns) builder.AddColumn(o.Name, o.Type);
+        return new BoundMapping(this, inputSchema, builder.ToSchema(), inputs);
+    }
+}
+
+/// <summary>A transformer bound to one input schema.</summary>
+internal sealed class BoundMapping
+{
+    public BoundMapping(MirrorGanTransformerBase owner, DataViewSchema input, DataViewSchema output, int[] inputColumns)
+    {
+        Owner = owner;
+        InputSchema = input;
+        OutputSchema = output;
+        InputColumns = inputColumns;
+    }
+
+    public MirrorGanTransformerBase Owner { get; }
+    public DataViewSchema InputSchema { get; }
+    public DataViewSchema OutputSchema { get; }
+    public int[] InputColumns { get; }
+    public int OutputCount => OutputSchema.Count - InputSchema.Count;
+
+    public bool IsOutput(int outputSchemaIndex) => outputSchemaIndex >= InputSchema.Count;
+
+    /// <summary>Input columns needed to produce the requested output-schema columns.</summary>
+    public IEnumerable<DataViewSchema.Column> Dependencies(IEnumerable<DataViewSchema.Column> needed)
+    {
+        var set = new SortedSet<int>();
+        bool anyOutput = false;
+        foreach (var c in needed)
+        {
+            if (IsOutput(c.Index)) anyOutput = true;
+            else set.Add(c.Index);
+        }
+        if (anyOutput) foreach (var i in InputColumns) set.Add(i);
+        return set.Select(i => InputSchema[i]);
+    }
+}

@@ -1,0 +1,27 @@
+using Microsoft.ML;
+using Microsoft.ML.Runtime;
+
+namespace Microsoft.ML.MirrorGan;
+
+/// <summary>A transformer that this project's persistence can save and load.</summary>
+/// <typeparam name="TSelf">The transformer type itself.</typeparam>
+public interface IMirrorGanPersistable<TSelf> where TSelf : class, IMirrorGanPersistable<TSelf>
+{
+    /// <summary>How the type is identified inside a model zip.</summary>
+    static abstract MirrorGanModelFormat Format { get; }
+
+    /// <summary>Rebuilds the transformer from what its save wrote.</summary>
+    static abstract TSelf Load(IHostEnvironment env, ModelReader reader);
+}
+
+/// <summary>
+/// The loader that ML.NET's component catalog calls for a saved <typeparamref name="T"/>. An assembly that
+/// defines a persisted transformer registers it with
+/// <c>[assembly: LoadableClass(typeof(T), typeof(MirrorGanModelLoader&lt;T&gt;), null, typeof(SignatureLoadModel), "name", loaderSignature)]</c>.
+/// </summary>
+/// <typeparam name="T">The transformer type.</typeparam>
+public static class MirrorGanModelLoader<T> where T : class, IMirrorGanPersistable<T>
+{
+    // Found by reflection: ComponentCatalog looks for a static Create(IHostEnvironment, ModelLoadContext) on the loader type.
+    private static T Create(IHostEnvironment env, ModelLoadContext ctx) => T.Load(env, new ModelReader(ctx, T.Format));
+}

@@ -1,0 +1,2 @@
+global using Microsoft.ML;
+global using Xunit;
