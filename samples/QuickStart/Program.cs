@@ -10,7 +10,7 @@ Console.WriteLine($"  TorchSharp {typeof(torch).Assembly.GetName().Version}, dev
 using (var scope = torch.NewDisposeScope())
 {
     var x = torch.randn(1, 3, 64, 64);
-    var y = torch.nn.functional.conv2d(x, torch.randn(8, 3, 3, 3), padding: 1);
+    var y = torch.nn.functional.conv2d(x, torch.randn(8, 3, 3, 3), padding: new long[] { 1, 1 });
     Console.WriteLine($"  native check: conv2d {string.Join("x", x.shape)} -> {string.Join("x", y.shape)} ok");
 }
 Console.WriteLine("  available now: ML.NET persistence base for TorchSharp transformers (save/load model.zip).");
