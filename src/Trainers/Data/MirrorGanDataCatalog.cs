@@ -20,4 +20,15 @@ public static partial class MirrorGanDataCatalog
         ArgumentNullException.ThrowIfNull(catalog);
         return new ShapesDataset(options).ToDataView();
     }
+
+    /// <summary>
+    /// Fashion-MNIST from its IDX files (default: Debian's <c>dataset-fashion-mnist</c> in
+    /// <see cref="FashionMnistOptions.DebianFolder"/>), as square RGB images. <c>ClassId</c> is the label (0-9); extra
+    /// columns: <c>Label</c> (class name, e.g. "ankle boot"), <c>Split</c> ("train"/"test").
+    /// </summary>
+    public static IDataView LoadFashionMnist(this DataOperationsCatalog catalog, FashionMnistOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        return new FashionMnistDataset(options).ToDataView();
+    }
 }
