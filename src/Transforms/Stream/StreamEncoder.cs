@@ -1,0 +1,52 @@
+using Microsoft.ML.MirrorGan.Backbones;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.MirrorGan.Stream;
+
+/// <summary>
+/// STREAM's image encoder: a CNN trunk (<see cref="ImageBackbone"/>) → Linear → BatchNorm1d (momentum 0.01, as the
+/// original). Input: images B×3×H×W in [−1, 1]. Any preprocessing the trunk needs (resizing, ImageNet
+/// normalisation for pretrained trunks) happens inside the trunk, differentiably, so pretraining, captioning and
+/// the GAN-time caption loss all feed images through the same path (the original pretrained with ImageNet
+/// normalisation and then fed raw [−1, 1] generator output; here there is only one path).
+/// Output: B×<see cref="FeatureSize"/>, the feature fed to the decoder as its first input step.
+/// </summary>
+public sealed class StreamEncoder : nn.Module<Tensor, Tensor>
+{
+    private readonly ImageBackbone backbone;
+    private readonly Linear linear;
+    private readonly BatchNorm1d bn;
+
+    /// <summary>Creates the encoder around <paramref name="backbone"/>.</summary>
+    /// <param name="backbone">The trunk (owned by the encoder from now on).</param>
+    /// <param name="featureSize">Size of the projected feature (the decoder's embedding size).</param>
+    public StreamEncoder(ImageBackbone backbone, int featureSize) : base(nameof(StreamEncoder))
+    {
+        this.backbone = backbone ?? throw new ArgumentNullException(nameof(backbone));
+        if (featureSize < 1) throw new ArgumentOutOfRangeException(nameof(featureSize), featureSize, "featureSize must be positive.");
+        FeatureSize = featureSize;
+        linear = nn.Linear(backbone.GlobalChannels, featureSize);
+        bn = nn.BatchNorm1d(featureSize, momentum: 0.01);
+        RegisterComponents();
+    }
+
+    /// <summary>Size of the output feature.</summary>
+    public int FeatureSize { get; }
+
+    /// <summary>The trunk.</summary>
+    public ImageBackbone Backbone => backbone;
+
+    /// <summary>The parameters that pretraining updates (all of them unless the trunk is frozen).</summary>
+    public IEnumerable<Parameter> TrainableParameters() =>
+        backbone.IsFrozen ? linear.parameters().Concat(bn.parameters()) : parameters();
+
+    /// <inheritdoc/>
+    public override Tensor forward(Tensor images)
+    {
+        using var scope = NewDisposeScope();
+        var (_, global) = backbone.call(images);
+        return bn.call(linear.call(global)).MoveToOuterDisposeScope();
+    }
+}
