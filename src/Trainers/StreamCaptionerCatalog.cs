@@ -1,4 +1,4 @@
-using Microsoft.ML.MirrorGan.Stream;
+using Microsoft.ML.MirrorGan.Captioning;
 
 namespace Microsoft.ML;
 

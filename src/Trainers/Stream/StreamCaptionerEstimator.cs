@@ -6,7 +6,7 @@ using Microsoft.ML.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Microsoft.ML.MirrorGan.Stream;
+namespace Microsoft.ML.MirrorGan.Captioning;
 
 /// <summary>
 /// Pretrains the STREAM image captioner (teacher-forced cross-entropy, Adam) on an image column and a caption column

@@ -1,6 +1,6 @@
 using Microsoft.ML.MirrorGan.Text;
 
-namespace Microsoft.ML.MirrorGan.Stream;
+namespace Microsoft.ML.MirrorGan.Captioning;
 
 /// <summary>Options of <see cref="StreamCaptionerEstimator"/> (the STREAM image captioner).</summary>
 public sealed class StreamCaptionerOptions

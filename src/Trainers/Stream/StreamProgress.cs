@@ -1,4 +1,4 @@
-namespace Microsoft.ML.MirrorGan.Stream;
+namespace Microsoft.ML.MirrorGan.Captioning;
 
 /// <summary>Progress of STREAM pretraining, reported after every <see cref="StreamCaptionerOptions.ReportEvery"/> steps and each epoch.</summary>
 /// <param name="Epoch">1-based epoch.</param>

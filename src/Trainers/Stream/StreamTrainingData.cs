@@ -5,7 +5,7 @@ using Microsoft.ML.MirrorGan.Text;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Microsoft.ML.MirrorGan.Stream;
+namespace Microsoft.ML.MirrorGan.Captioning;
 
 /// <summary>Reads and batches the captioner's training rows (images held as CHW floats in [−1, 1]).</summary>
 internal static class StreamTrainingData

@@ -1,7 +1,7 @@
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Microsoft.ML.MirrorGan.Stream;
+namespace Microsoft.ML.MirrorGan.Captioning;
 
 /// <summary>A generated caption: word ids (without the closing <c>&lt;end&gt;</c>) and the total log-probability of the
 /// emitted tokens (the <c>&lt;end&gt;</c> token included when it was emitted).</summary>

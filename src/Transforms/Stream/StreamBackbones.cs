@@ -1,6 +1,6 @@
 using Microsoft.ML.MirrorGan.Backbones;
 
-namespace Microsoft.ML.MirrorGan.Stream;
+namespace Microsoft.ML.MirrorGan.Captioning;
 
 /// <summary>Builds the captioner's CNN trunk from its saved <see cref="ImageBackbone.Kind"/>.</summary>
 public static class StreamBackbones

@@ -1,7 +1,7 @@
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Microsoft.ML.MirrorGan.Stream;
+namespace Microsoft.ML.MirrorGan.Captioning;
 
 /// <summary>
 /// The frozen, differentiable re-description loss GLAM trains with (spec §5.3 / §6.2: λ·L_cap on the last stage):

@@ -2,7 +2,7 @@ using Microsoft.ML.MirrorGan.Backbones;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Microsoft.ML.MirrorGan.Stream;
+namespace Microsoft.ML.MirrorGan.Captioning;
 
 /// <summary>
 /// The whole STREAM captioner (<see cref="StreamEncoder"/> + <see cref="StreamDecoder"/>) and its teacher-forced

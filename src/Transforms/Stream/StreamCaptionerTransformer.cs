@@ -3,7 +3,7 @@ using Microsoft.ML.Data;
 using Microsoft.ML.MirrorGan;
 using Microsoft.ML.MirrorGan.Backbones;
 using Microsoft.ML.MirrorGan.Imaging;
-using Microsoft.ML.MirrorGan.Stream;
+using Microsoft.ML.MirrorGan.Captioning;
 using Microsoft.ML.MirrorGan.Text;
 using Microsoft.ML.Runtime;
 using TorchSharp;
@@ -12,7 +12,7 @@ using static TorchSharp.torch;
 [assembly: LoadableClass(typeof(StreamCaptionerTransformer), typeof(MirrorGanModelLoader<StreamCaptionerTransformer>), null,
     typeof(SignatureLoadModel), "STREAM captioner", StreamCaptionerTransformer.LoaderSignature)]
 
-namespace Microsoft.ML.MirrorGan.Stream;
+namespace Microsoft.ML.MirrorGan.Captioning;
 
 /// <summary>
 /// A fitted STREAM captioner: reads an image column (<see cref="MLImage"/>; any size, resized; grey or BGRA become

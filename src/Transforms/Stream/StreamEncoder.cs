@@ -3,7 +3,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace Microsoft.ML.MirrorGan.Stream;
+namespace Microsoft.ML.MirrorGan.Captioning;
 
 /// <summary>
 /// STREAM's image encoder: a CNN trunk (<see cref="ImageBackbone"/>) → Linear → BatchNorm1d (momentum 0.01, as the

@@ -1,7 +1,7 @@
 using Microsoft.ML.Data;
 using Microsoft.ML.MirrorGan.Imaging;
 
-namespace Microsoft.ML.MirrorGan.Stream;
+namespace Microsoft.ML.MirrorGan.Captioning;
 
 /// <summary>Turns rows of <see cref="MLImage"/> into the captioner's input (N×3×size×size floats in [−1, 1]).</summary>
 internal static class StreamImages

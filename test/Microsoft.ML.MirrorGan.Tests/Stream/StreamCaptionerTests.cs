@@ -1,10 +1,10 @@
 using Microsoft.ML.Data;
 using Microsoft.ML.MirrorGan.Imaging;
-using Microsoft.ML.MirrorGan.Stream;
+using Microsoft.ML.MirrorGan.Captioning;
 using Microsoft.ML.MirrorGan.Text;
 using SkiaSharp;
 
-namespace Microsoft.ML.MirrorGan.Tests.Stream;
+namespace Microsoft.ML.MirrorGan.Tests.Captioning;
 
 public class StreamCaptionerTests
 {

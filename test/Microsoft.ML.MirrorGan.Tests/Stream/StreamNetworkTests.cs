@@ -1,9 +1,9 @@
 using Microsoft.ML.MirrorGan.Backbones;
-using Microsoft.ML.MirrorGan.Stream;
+using Microsoft.ML.MirrorGan.Captioning;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Microsoft.ML.MirrorGan.Tests.Stream;
+namespace Microsoft.ML.MirrorGan.Tests.Captioning;
 
 public class StreamNetworkTests
 {

@@ -2,7 +2,7 @@ using Microsoft.ML.Data;
 using Microsoft.ML.MirrorGan.Imaging;
 using Microsoft.ML.Transforms.Image;
 
-namespace Microsoft.ML.MirrorGan.Tests.Stream;
+namespace Microsoft.ML.MirrorGan.Tests.Captioning;
 
 /// <summary>Tiny synthetic captioned scenes (colour × shape × position) built in memory.</summary>
 internal static class StreamTestData
