@@ -42,6 +42,12 @@ public sealed class StreamCaptionerOptions
     /// <summary>Beam width at captioning time (1 = greedy).</summary>
     public int BeamWidth { get; set; } = 1;
 
+    /// <summary>
+    /// Momentum of the encoder's BatchNorm1d running statistics: 0.01 as the original (long trainings); short ones
+    /// (a few hundred steps) want about 0.1, or captioning in eval mode sees statistics that lag the weights.
+    /// </summary>
+    public double BatchNormMomentum { get; set; } = 0.01;
+
     /// <summary>Training epochs.</summary>
     public int Epochs { get; set; } = 5;
 
@@ -77,6 +83,7 @@ public sealed class StreamCaptionerOptions
         BatchSize = 32,
         Epochs = 3,
         LearningRate = 2e-3,
+        BatchNormMomentum = 0.1,
     };
 
     /// <summary>The paper's decoder sizes (embedding 256, LSTM 512) on a 64-px small CNN.</summary>
@@ -93,6 +100,7 @@ public sealed class StreamCaptionerOptions
         Positive(Epochs, nameof(Epochs));
         Positive(BatchSize, nameof(BatchSize));
         Positive(ReportEvery, nameof(ReportEvery));
+        if (!(BatchNormMomentum > 0 && BatchNormMomentum <= 1)) throw new ArgumentOutOfRangeException(nameof(BatchNormMomentum), BatchNormMomentum, "BatchNormMomentum must be in (0, 1].");
         if (!(LearningRate > 0)) throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "LearningRate must be positive.");
         foreach (var (v, n) in new[] { (ImageColumn, nameof(ImageColumn)), (CaptionColumn, nameof(CaptionColumn)), (OutputCaptionColumn, nameof(OutputCaptionColumn)), (OutputScoreColumn, nameof(OutputScoreColumn)), (Backbone, nameof(Backbone)) })
             if (string.IsNullOrWhiteSpace(v)) throw new ArgumentException($"{n} must be set.", n);

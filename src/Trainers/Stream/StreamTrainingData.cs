@@ -31,7 +31,9 @@ internal static class StreamTrainingData
         {
             getImage(ref img);
             getCaption(ref text);
-            pixels.Add(StreamImages.ToChwBatch(new[] { img }, size, imageColumn, new[] { cursor.Position }));
+            var chw = StreamImages.ToChwBatch(new[] { img }, size, imageColumn, new[] { cursor.Position });
+            // Datasets list an image's captions on consecutive rows: share one copy of identical pixels.
+            pixels.Add(pixels.Count > 0 && pixels[^1].AsSpan().SequenceEqual(chw) ? pixels[^1] : chw);
             captions.Add(text.ToString());
         }
         return (pixels.ToArray(), captions.ToArray());

@@ -18,9 +18,10 @@ public sealed class StreamCaptionNet : nn.Module<Tensor, Tensor>
     /// <param name="vocabularySize">Vocabulary size, <c>&lt;end&gt;</c> included.</param>
     /// <param name="embedSize">Image-feature and word-embedding size.</param>
     /// <param name="hiddenSize">LSTM hidden size.</param>
-    public StreamCaptionNet(ImageBackbone backbone, int vocabularySize, int embedSize, int hiddenSize) : base(nameof(StreamCaptionNet))
+    /// <param name="batchNormMomentum">Momentum of the encoder's BatchNorm1d (training only; 0.01 as the original).</param>
+    public StreamCaptionNet(ImageBackbone backbone, int vocabularySize, int embedSize, int hiddenSize, double batchNormMomentum = 0.01) : base(nameof(StreamCaptionNet))
     {
-        encoder = new StreamEncoder(backbone, embedSize);
+        encoder = new StreamEncoder(backbone, embedSize, batchNormMomentum);
         decoder = new StreamDecoder(vocabularySize, embedSize, hiddenSize);
         RegisterComponents();
     }

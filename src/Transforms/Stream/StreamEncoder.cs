@@ -22,13 +22,15 @@ public sealed class StreamEncoder : nn.Module<Tensor, Tensor>
     /// <summary>Creates the encoder around <paramref name="backbone"/>.</summary>
     /// <param name="backbone">The trunk (owned by the encoder from now on).</param>
     /// <param name="featureSize">Size of the projected feature (the decoder's embedding size).</param>
-    public StreamEncoder(ImageBackbone backbone, int featureSize) : base(nameof(StreamEncoder))
+    /// <param name="batchNormMomentum">Momentum of the BatchNorm1d running statistics (0.01 in the original; short
+    /// trainings want more, or the eval-mode statistics lag the weights).</param>
+    public StreamEncoder(ImageBackbone backbone, int featureSize, double batchNormMomentum = 0.01) : base(nameof(StreamEncoder))
     {
         this.backbone = backbone ?? throw new ArgumentNullException(nameof(backbone));
         if (featureSize < 1) throw new ArgumentOutOfRangeException(nameof(featureSize), featureSize, "featureSize must be positive.");
         FeatureSize = featureSize;
         linear = nn.Linear(backbone.GlobalChannels, featureSize);
-        bn = nn.BatchNorm1d(featureSize, momentum: 0.01);
+        bn = nn.BatchNorm1d(featureSize, momentum: batchNormMomentum);
         RegisterComponents();
     }
 

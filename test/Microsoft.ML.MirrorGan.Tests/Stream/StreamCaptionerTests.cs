@@ -1,4 +1,5 @@
 using Microsoft.ML.Data;
+using Microsoft.ML.MirrorGan.Data;
 using Microsoft.ML.MirrorGan.Imaging;
 using Microsoft.ML.MirrorGan.Captioning;
 using Microsoft.ML.MirrorGan.Text;
@@ -120,5 +121,34 @@ public class StreamCaptionerTests
         o.ImageColumn = "Picture";
         var e = Assert.Throws<ArgumentOutOfRangeException>(() => ml.Transforms.StreamCaptioner(o).Fit(ml.Data.LoadFromEnumerable(StreamTestData.Rows(1))));
         Assert.Contains("'Picture'", e.Message);
+    }
+}
+
+public class StreamShapesTests
+{
+    private sealed class Collect : IProgress<StreamProgress>
+    {
+        public List<double> Losses { get; } = new();
+        public void Report(StreamProgress value) => Losses.Add(value.Loss);
+    }
+
+    [Fact]
+    public void Loss_decreases_on_Shapes()
+    {
+        var ml = new MLContext(seed: 1);
+        var data = ml.Data.LoadMirrorGanShapes(new ShapesOptions { ImageSize = 32, Count = 48, Seed = 2, CaptionsPerImage = 1 });
+        var progress = new Collect();
+        var o = StreamCaptionerOptions.Tiny();
+        o.Backbone = "small-cnn:16:8";
+        o.EmbedSize = 32;
+        o.HiddenSize = 64;
+        o.BatchSize = 16;
+        o.Epochs = 8;
+        o.LearningRate = 5e-3;
+        o.ReportEvery = 1;
+        o.Progress = progress;
+        ml.Transforms.StreamCaptioner(o).Fit(data);
+        double first = progress.Losses.Take(3).Average(), last = progress.Losses.TakeLast(3).Average();
+        Assert.True(last < first * 0.6, $"loss {first:F3} -> {last:F3}");
     }
 }
