@@ -84,33 +84,21 @@ public static class CaptionDecoder
             }
             if (step == maxWords)
             {
-                // At the limit only <end> may follow; beams without any candidate end unfinished.
-                foreach (var beam in beams)
-                    Consider(ref bestDone, new GeneratedCaption(beam.Ids.ToArray(), (float)beam.Score, false));
+                // At the limit only <end> may follow; a beam whose top tokens do not include it ends unfinished (as greedy does).
+                for (int k = 0; k < beams.Count; k++)
+                    if (!candidates.Any(c => c.Beam == k))
+                        Consider(ref bestDone, new GeneratedCaption(beams[k].Ids.ToArray(), (float)beams[k].Score, false));
             }
-            var top = candidates.OrderByDescending(c => c.Score).ThenBy(c => c.Beam).ThenBy(c => c.Token).Take(width).ToList();
-            var alive = new List<(List<int>, double)>();
-            var parents = new List<long>();
-            var tokens = new List<long>();
-            foreach (var c in top)
-            {
-                if (c.Token == 0)
-                {
-                    Consider(ref bestDone, new GeneratedCaption(beams[c.Beam].Ids.ToArray(), (float)c.Score, true));
-                    continue;
-                }
-                alive.Add((new List<int>(beams[c.Beam].Ids) { c.Token }, c.Score));
-                parents.Add(c.Beam);
-                tokens.Add(c.Token);
-            }
-            if (bestDone is not null) alive.RemoveAll(a => a.Item2 <= bestDone.LogProbability);
+            var top = candidates.OrderByDescending(c => c.Score).ThenBy(c => c.Beam).ThenBy(c => c.Token).Take(step == maxWords ? candidates.Count : width).ToList();
+            foreach (var c in top.Where(c => c.Token == 0))
+                Consider(ref bestDone, new GeneratedCaption(beams[c.Beam].Ids.ToArray(), (float)c.Score, true));
+            // Log-probabilities only fall, so a partial caption already below the best complete one cannot win.
+            var alive = top.Where(c => c.Token != 0 && (bestDone is null || c.Score > bestDone.LogProbability)).ToList();
             if (alive.Count == 0) break;
-            // Keep parents/tokens aligned with the pruned list.
-            var keep = top.Where(c => c.Token != 0).Select((c, i) => (c, i)).Where(x => bestDone is null || x.c.Score > bestDone.LogProbability).Select(x => x.i).ToList();
-            var idx = torch.tensor(keep.Select(i => parents[i]).ToArray(), device: f.device);
+            var idx = torch.tensor(alive.Select(c => (long)c.Beam).ToArray(), device: f.device);
             state = (next.H.index_select(1, idx), next.C.index_select(1, idx));
-            input = decoder.Embed(torch.tensor(keep.Select(i => tokens[i]).ToArray(), device: f.device));
-            beams = alive;
+            input = decoder.Embed(torch.tensor(alive.Select(c => (long)c.Token).ToArray(), device: f.device));
+            beams = alive.Select(c => (new List<int>(beams[c.Beam].Ids) { c.Token }, c.Score)).ToList();
         }
         return bestDone ?? new GeneratedCaption(Array.Empty<int>(), float.NegativeInfinity, false);
     }

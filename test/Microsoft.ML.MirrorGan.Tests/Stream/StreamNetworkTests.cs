@@ -135,3 +135,28 @@ public class StreamNetworkTests
             Assert.True(torch.allclose(before[name].to_type(ScalarType.Float64), t.to_type(ScalarType.Float64), 0, 0), $"{name} changed");
     }
 }
+
+public class StreamDecodingLimitTests
+{
+    [Fact]
+    public void Beam_width_one_equals_greedy_when_captions_hit_the_length_limit()
+    {
+        using var scope = TorchSharp.torch.NewDisposeScope();
+        TorchRuntime.EnsureLoaded();
+        for (int seed = 0; seed < 6; seed++)
+        {
+            TorchSharp.torch.manual_seed(seed);
+            var net = new StreamCaptionNet(new Microsoft.ML.MirrorGan.Backbones.SmallCnnBackbone(16, 4), 7, 8, 8);
+            net.eval();
+            var features = net.call(TorchSharp.torch.rand(3, 3, 16, 16) * 2 - 1);
+            var greedy = CaptionDecoder.Greedy(net.Decoder, features, 2); // short limit: some captions end unfinished
+            for (int i = 0; i < 3; i++)
+            {
+                var beam = CaptionDecoder.Beam(net.Decoder, features[i], 1, 2);
+                Assert.Equal(greedy[i].Ids, beam.Ids);
+                Assert.Equal(greedy[i].Finished, beam.Finished);
+                Assert.Equal(greedy[i].LogProbability, beam.LogProbability, 4);
+            }
+        }
+    }
+}
