@@ -30,6 +30,12 @@ public sealed class StreamCaptionerOptions
     /// <summary>The CNN trunk, as an <c>ImageBackbone.Kind</c> string (e.g. <c>small-cnn:64:32</c>).</summary>
     public string Backbone { get; set; } = "small-cnn:64:32";
 
+    /// <summary>
+    /// Side of the region grid whose pooled features join the global image feature (0: the original's globally pooled
+    /// feature only). The global average pool forgets where objects are; 4 lets captions name positions.
+    /// </summary>
+    public int RegionGrid { get; set; } = 4;
+
     /// <summary>Image-feature and word-embedding size (256 in the paper).</summary>
     public int EmbedSize { get; set; } = 256;
 
@@ -86,8 +92,8 @@ public sealed class StreamCaptionerOptions
         BatchNormMomentum = 0.1,
     };
 
-    /// <summary>The paper's decoder sizes (embedding 256, LSTM 512) on a 64-px small CNN.</summary>
-    public static StreamCaptionerOptions Paper() => new() { EmbedSize = 256, HiddenSize = 512, MaxWords = 18, BatchSize = 64, LearningRate = 1e-3 };
+    /// <summary>The paper's decoder sizes (embedding 256, LSTM 512) and pooled-only image feature, on a 64-px small CNN.</summary>
+    public static StreamCaptionerOptions Paper() => new() { EmbedSize = 256, HiddenSize = 512, MaxWords = 18, BatchSize = 64, LearningRate = 1e-3, RegionGrid = 0 };
 
     internal void Validate()
     {
@@ -100,6 +106,7 @@ public sealed class StreamCaptionerOptions
         Positive(Epochs, nameof(Epochs));
         Positive(BatchSize, nameof(BatchSize));
         Positive(ReportEvery, nameof(ReportEvery));
+        if (RegionGrid < 0) throw new ArgumentOutOfRangeException(nameof(RegionGrid), RegionGrid, "RegionGrid must be 0 (off) or positive.");
         if (!(BatchNormMomentum > 0 && BatchNormMomentum <= 1)) throw new ArgumentOutOfRangeException(nameof(BatchNormMomentum), BatchNormMomentum, "BatchNormMomentum must be in (0, 1].");
         if (!(LearningRate > 0)) throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "LearningRate must be positive.");
         foreach (var (v, n) in new[] { (ImageColumn, nameof(ImageColumn)), (CaptionColumn, nameof(CaptionColumn)), (OutputCaptionColumn, nameof(OutputCaptionColumn)), (OutputScoreColumn, nameof(OutputScoreColumn)), (Backbone, nameof(Backbone)) })

@@ -141,6 +141,7 @@ public sealed class StreamCaptionerTransformer : MirrorGanTransformerBase, IMirr
         writer.Writer.Write(_net.Decoder.HiddenSize);
         writer.Writer.Write(MaxWords);
         writer.Writer.Write(BeamWidth);
+        writer.Writer.Write(_net.Encoder.RegionGrid);
         writer.WriteEntry("Vocabulary.bin", w => Vocabulary.Save(w));
         writer.WriteModule("StreamCaptionNet.bin", _net);
     }
@@ -151,10 +152,10 @@ public sealed class StreamCaptionerTransformer : MirrorGanTransformerBase, IMirr
         TorchRuntime.EnsureLoaded();
         string image = reader.ReadString(), caption = reader.ReadString(), score = reader.ReadString(), backbone = reader.ReadString();
         var r = reader.Reader;
-        int imageSize = r.ReadInt32(), embed = r.ReadInt32(), hidden = r.ReadInt32(), maxWords = r.ReadInt32(), beam = r.ReadInt32();
+        int imageSize = r.ReadInt32(), embed = r.ReadInt32(), hidden = r.ReadInt32(), maxWords = r.ReadInt32(), beam = r.ReadInt32(), grid = r.ReadInt32();
         Vocabulary? vocabulary = null;
         reader.ReadEntry("Vocabulary.bin", br => vocabulary = Vocabulary.Load(br));
-        var net = new StreamCaptionNet(StreamBackbones.Create(backbone), vocabulary!.Count, embed, hidden);
+        var net = new StreamCaptionNet(StreamBackbones.Create(backbone), vocabulary!.Count, embed, hidden, regionGrid: grid);
         reader.ReadModule("StreamCaptionNet.bin", net);
         return new StreamCaptionerTransformer(env, net, vocabulary, image, caption, score, imageSize, maxWords, beam);
     }

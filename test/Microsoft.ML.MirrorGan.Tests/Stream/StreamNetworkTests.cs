@@ -36,6 +36,9 @@ public class StreamNetworkTests
         Assert.Equal(new long[] { 1, 3, Hidden }, c.shape);
         var loss = net.Loss(images, Tokens(), new long[] { 4, 2, 4 });
         Assert.Equal(0, loss.dim());
+        var gridNet = new StreamCaptionNet(new SmallCnnBackbone(16, 4), Vocab, Embed, Hidden, regionGrid: 2);
+        gridNet.eval();
+        Assert.Equal(new long[] { 3, Embed }, gridNet.call(images).shape); // pooled regions joined to the global feature
         var greedy = CaptionDecoder.Greedy(net.Decoder, features, 5);
         Assert.Equal(3, greedy.Length);
         Assert.All(greedy, g => Assert.True(g.Ids.Length <= 5 && g.Ids.All(i => i > 0 && i < Vocab)));
