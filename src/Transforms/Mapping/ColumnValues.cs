@@ -28,8 +28,24 @@ internal static class ColumnValues
         if (type is ImageDataViewType)
         {
             var g = row.GetGetter<MLImage>(column);
-            MLImage? v = null;
-            return () => { g(ref v!); return v; };
+            // A fresh slot per call: ML.NET's image loader disposes the MLImage it finds in the slot, which would
+            // dispose the images a batch is still holding.
+            return () =>
+            {
+                MLImage? v = null;
+                try
+                {
+                    g(ref v!);
+                }
+                catch (ArgumentException e)
+                {
+                    // ML.NET's loader reports a corrupt file as "Invalid input stream contents" without naming it.
+                    throw new InvalidDataException(
+                        $"Row {row.Position}: column '{column.Name}' holds an image file that cannot be decoded ({e.Message}). " +
+                        "The file is corrupt or not an image; fix or remove it.", e);
+                }
+                return v;
+            };
         }
         return (Func<object?>)typeof(ColumnValues).GetMethod(nameof(ScalarReader), System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!
             .MakeGenericMethod(type.RawType).Invoke(null, new object[] { row, column })!;

@@ -1,0 +1,113 @@
+using System.Diagnostics;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.MirrorGan.Text;
+using Microsoft.ML.Runtime;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.MirrorGan.Captioning;
+
+/// <summary>
+/// Pretrains the STREAM image captioner (teacher-forced cross-entropy, Adam) on an image column and a caption column
+/// and returns a <see cref="StreamCaptionerTransformer"/>. Framing: the image feature is the first input step and
+/// predicts word 1; targets are [w1 … wL, &lt;end&gt;], so generation stops at index 0.
+/// </summary>
+public sealed class StreamCaptionerEstimator : IEstimator<StreamCaptionerTransformer>
+{
+    private readonly IHost _host;
+    private readonly StreamCaptionerOptions _options;
+
+    /// <summary>Creates the estimator (prefer <c>mlContext.Transforms.StreamCaptioner(options)</c>).</summary>
+    public StreamCaptionerEstimator(IHostEnvironment env, StreamCaptionerOptions options)
+    {
+        if (env is null) throw new ArgumentNullException(nameof(env));
+        _host = env.Register(nameof(StreamCaptionerEstimator));
+        _options = options ?? throw new ArgumentNullException(nameof(options));
+        _options.Validate();
+    }
+
+    /// <inheritdoc/>
+    public SchemaShape GetOutputSchema(SchemaShape inputSchema)
+    {
+        var found = inputSchema.Where(c => c.Name == _options.ImageColumn).ToList();
+        if (found.Count == 0)
+            throw new ArgumentOutOfRangeException(nameof(inputSchema), $"StreamCaptioner: image column '{_options.ImageColumn}' was not found; set StreamCaptionerOptions.ImageColumn.");
+        var image = found[0];
+        if (image.ItemType is not Microsoft.ML.Transforms.Image.ImageDataViewType)
+            throw new ArgumentOutOfRangeException(nameof(inputSchema), $"StreamCaptioner: column '{_options.ImageColumn}' has type {image.ItemType}, but it must be Image (MLImage). Load files with mlContext.Transforms.LoadImages first.");
+        return SchemaShapes.With(inputSchema,
+            SchemaShapes.Scalar(_options.OutputCaptionColumn, TextDataViewType.Instance),
+            SchemaShapes.Scalar(_options.OutputScoreColumn, NumberDataViewType.Single));
+    }
+
+    /// <inheritdoc/>
+    public StreamCaptionerTransformer Fit(IDataView input)
+    {
+        if (input is null) throw new ArgumentNullException(nameof(input));
+        TorchRuntime.EnsureLoaded();
+        var o = _options;
+        using var ch = _host.Start("Fit");
+        var (pixels, captions) = StreamTrainingData.Read(input, o.ImageColumn, o.CaptionColumn, o.ImageSize);
+        var vocabulary = o.Vocabulary ?? Vocabulary.Build(captions);
+        var (rows, tokens, unknown) = StreamTrainingData.Encode(captions, vocabulary, o.MaxWords);
+        if (unknown > 0)
+            ch.Warning(MessageSensitivity.None, $"{unknown} caption words are not in the given vocabulary ({(vocabulary.HasUnknownToken ? "mapped to <unk>" : "dropped")}).");
+        if (rows.Length < 2)
+            throw new InvalidOperationException($"StreamCaptioner needs at least 2 rows with a non-empty caption in column '{o.CaptionColumn}'; found {rows.Length}.");
+
+        torch.manual_seed(o.Seed);
+        var device = TorchRuntime.ResolveDevice(o.Device);
+        var net = new StreamCaptionNet(StreamBackbones.Create(o.Backbone), vocabulary.Count, o.EmbedSize, o.HiddenSize, o.BatchNormMomentum, o.RegionGrid);
+        net.to(device);
+        var parameters = net.Encoder.TrainableParameters().Concat(net.Decoder.parameters()).ToList();
+        using var optimizer = torch.optim.Adam(parameters, o.LearningRate);
+        ch.Info(MessageSensitivity.None, $"STREAM pretraining: {rows.Length} captions, vocabulary {vocabulary.Count}, {o.Epochs} epochs, batch {o.BatchSize}, device {device}.");
+
+        var random = new Random(o.Seed);
+        var clock = Stopwatch.StartNew();
+        int step = 0, plane = 3 * o.ImageSize * o.ImageSize;
+        double sum = 0;
+        int count = 0;
+        bool stop = false;
+        for (int epoch = 1; epoch <= o.Epochs && !stop; epoch++)
+        {
+            var order = Enumerable.Range(0, rows.Length).ToArray();
+            random.Shuffle(order);
+            for (int start = 0; start < order.Length && !stop; start += o.BatchSize)
+            {
+                int b = Math.Min(o.BatchSize, order.Length - start);
+                if (b < 2) break; // BatchNorm cannot train on one row
+                using (var scope = torch.NewDisposeScope())
+                {
+                    var batch = order.AsSpan(start, b).ToArray();
+                    var (images, ids, lengths) = StreamTrainingData.Batch(batch, rows, pixels, tokens, plane, o.ImageSize, device);
+                    net.train();
+                    if (net.Encoder.Backbone.IsFrozen) net.Encoder.Backbone.eval();
+                    var loss = net.Loss(images, ids, lengths);
+                    optimizer.zero_grad();
+                    loss.backward();
+                    optimizer.step();
+                    sum += loss.item<float>();
+                    count++;
+                }
+                step++;
+                if (o.MaxTrainingTime is { } limit && clock.Elapsed >= limit) stop = true;
+                bool epochEnd = start + o.BatchSize >= order.Length || stop;
+                if (step % o.ReportEvery == 0 || epochEnd)
+                {
+                    var p = new StreamProgress(epoch, step, count > 0 ? sum / count : double.NaN, clock.Elapsed, epochEnd);
+                    ch.Info(MessageSensitivity.None, $"epoch {p.Epoch} step {p.Step} loss {p.Loss:F4} ({p.Elapsed.TotalSeconds:F0} s)");
+                    o.Progress?.Report(p);
+                    sum = 0;
+                    count = 0;
+                }
+            }
+        }
+        if (stop) ch.Info(MessageSensitivity.None, $"Stopped after {clock.Elapsed.TotalSeconds:F0} s (MaxTrainingTime).");
+        net.eval();
+        net.to(torch.CPU); // captioning and saving are device-independent; move back with Network.to(...) for GPU use
+        return new StreamCaptionerTransformer(_host, net, vocabulary, o.ImageColumn, o.OutputCaptionColumn, o.OutputScoreColumn,
+            o.ImageSize, o.MaxWords, o.BeamWidth);
+    }
+}
