@@ -1,0 +1,128 @@
+using Microsoft.ML.Data;
+using SkiaSharp;
+
+namespace Microsoft.ML.MirrorGan.Data;
+
+/// <summary>
+/// Decodes image files to RGB <see cref="MLImage"/>s the way every loader needs them: grey, palette, CMYK and
+/// alpha images become opaque RGB (alpha is composited over white), with an optional crop and square resize.
+/// </summary>
+public static class RgbImage
+{
+    /// <summary>
+    /// Loads <paramref name="path"/> as opaque RGB, optionally cropping to <paramref name="crop"/> (clipped to the
+    /// image) and resizing to <paramref name="size"/>×<paramref name="size"/> (0 keeps the cropped size).
+    /// </summary>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InvalidDataException">The file is not a decodable image.</exception>
+    public static MLImage Load(string path, SKRectI? crop = null, int size = 0)
+    {
+        if (!File.Exists(path))
+            throw new FileNotFoundException($"Image file '{path}' not found (expected a JPEG or PNG image).", path);
+        using var bitmap = DecodeRgb(File.ReadAllBytes(path), path);
+        return ToMLImage(bitmap, crop, size);
+    }
+
+    /// <summary>Decodes encoded image bytes (JPEG, PNG, ...) to opaque RGBA; <paramref name="name"/> names the source in errors.</summary>
+    internal static SKBitmap DecodeRgb(byte[] encoded, string name)
+    {
+        using var data = SKData.CreateCopy(encoded);
+        using var codec = SKCodec.Create(data)
+            ?? throw new InvalidDataException($"Image file '{name}' is corrupt or not an image format SkiaSharp can decode (JPEG, PNG, GIF, BMP, WebP).");
+        var info = new SKImageInfo(codec.Info.Width, codec.Info.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
+        var bitmap = new SKBitmap(info);
+        var result = codec.GetPixels(info, bitmap.GetPixels());
+        // A truncated file still yields its decoded top part; a partly grey image would silently poison training.
+        if (result != SKCodecResult.Success)
+        {
+            bitmap.Dispose();
+            throw new InvalidDataException($"Image file '{name}' could not be decoded ({result}); the file is truncated or corrupt.");
+        }
+        FlattenAlphaOverWhite(bitmap);
+        return bitmap;
+    }
+
+    internal static MLImage ToMLImage(SKBitmap rgba, SKRectI? crop, int size)
+    {
+        SKBitmap current = rgba;
+        SKBitmap? owned = null;
+        try
+        {
+            if (crop is { } c)
+            {
+                var r = SKRectI.Intersect(c, new SKRectI(0, 0, rgba.Width, rgba.Height));
+                if (r.Width <= 0 || r.Height <= 0)
+                    throw new InvalidDataException($"Crop {c} lies outside the {rgba.Width}x{rgba.Height} image.");
+                var cropped = new SKBitmap(new SKImageInfo(r.Width, r.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul));
+                if (!rgba.ExtractSubset(cropped, r))
+                    throw new InvalidDataException($"Crop {r} of a {rgba.Width}x{rgba.Height} image failed.");
+                owned = cropped;
+                current = cropped;
+            }
+            if (size > 0 && (current.Width != size || current.Height != size))
+            {
+                var resized = current.Resize(new SKImageInfo(size, size, SKColorType.Rgba8888, SKAlphaType.Unpremul), SKFilterQuality.High)
+                    ?? throw new InvalidDataException($"Resizing a {current.Width}x{current.Height} image to {size}x{size} failed.");
+                owned?.Dispose();
+                owned = resized;
+                current = resized;
+            }
+            return FromRgba(current.Width, current.Height, current.GetPixelSpan());
+        }
+        finally
+        {
+            owned?.Dispose();
+        }
+    }
+
+    /// <summary>An <see cref="MLImage"/> from tightly packed RGBA bytes (row-major, 4 bytes a pixel).</summary>
+    internal static MLImage FromRgba(int width, int height, ReadOnlySpan<byte> rgba) =>
+        MLImage.CreateFromPixels(width, height, MLPixelFormat.Rgba32, rgba.Slice(0, width * height * 4));
+
+    /// <summary>An <see cref="MLImage"/> from packed RGB bytes (row-major, 3 bytes a pixel).</summary>
+    internal static MLImage FromRgb(int width, int height, ReadOnlySpan<byte> rgb)
+    {
+        var rgba = new byte[width * height * 4];
+        for (int i = 0, j = 0; i < width * height; i++, j += 3)
+        {
+            rgba[4 * i] = rgb[j];
+            rgba[4 * i + 1] = rgb[j + 1];
+            rgba[4 * i + 2] = rgb[j + 2];
+            rgba[4 * i + 3] = 255;
+        }
+        return FromRgba(width, height, rgba);
+    }
+
+    /// <summary>The image's pixels as packed RGB bytes, whatever the image's pixel format.</summary>
+    public static byte[] ToRgb(MLImage image)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        var px = image.Pixels;
+        bool bgra = image.PixelFormat == MLPixelFormat.Bgra32;
+        if (!bgra && image.PixelFormat != MLPixelFormat.Rgba32)
+            throw new ArgumentException($"Unsupported MLImage pixel format {image.PixelFormat}; expected Rgba32 or Bgra32.", nameof(image));
+        int n = image.Width * image.Height;
+        var rgb = new byte[n * 3];
+        for (int i = 0; i < n; i++)
+        {
+            rgb[3 * i] = px[4 * i + (bgra ? 2 : 0)];
+            rgb[3 * i + 1] = px[4 * i + 1];
+            rgb[3 * i + 2] = px[4 * i + (bgra ? 0 : 2)];
+        }
+        return rgb;
+    }
+
+    private static void FlattenAlphaOverWhite(SKBitmap bitmap)
+    {
+        var px = bitmap.GetPixelSpan();
+        var span = System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref System.Runtime.InteropServices.MemoryMarshal.GetReference(px), px.Length);
+        for (int i = 0; i < span.Length; i += 4)
+        {
+            int a = span[i + 3];
+            if (a == 255) continue;
+            for (int k = 0; k < 3; k++)
+                span[i + k] = (byte)((span[i + k] * a + 255 * (255 - a) + 127) / 255);
+            span[i + 3] = 255;
+        }
+    }
+}
