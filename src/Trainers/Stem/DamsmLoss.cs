@@ -56,8 +56,8 @@ public static class DamsmLoss
     public static (Tensor Loss0, Tensor Loss1, Tensor Scores) SentenceLoss(Tensor imageGlobal, Tensor sentence, IReadOnlyList<int>? classIds, double gamma3)
     {
         using var scope = NewDisposeScope();
-        var n0 = imageGlobal.norm(1, keepdim: true);
-        var n1 = sentence.norm(1, keepdim: true);
+        var n0 = (imageGlobal * imageGlobal).sum(1, keepdim: true).sqrt();
+        var n1 = (sentence * sentence).sum(1, keepdim: true).sqrt();
         var scores = torch.mm(imageGlobal, sentence.t()) / torch.mm(n0, n1.t()).clamp_min(Eps) * gamma3;
         scores = Mask(scores, classIds);
         var (l0, l1) = BothWays(scores);
@@ -67,7 +67,7 @@ public static class DamsmLoss
     private static Tensor Cosine(Tensor a, Tensor b, long dim)
     {
         var dot = (a * b).sum(dim);
-        var norm = a.norm(dim) * b.norm(dim);
+        var norm = (a * a).sum(dim).sqrt() * (b * b).sum(dim).sqrt(); // explicit: Tensor.norm(long) binds to the p-norm overload
         return dot / norm.clamp_min(Eps);
     }
 
