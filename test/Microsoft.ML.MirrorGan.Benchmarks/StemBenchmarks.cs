@@ -37,11 +37,11 @@ internal static class StemBenchmarks
 
     private static void Run(MLContext ml, string name, TextEmbedOptions options, IDataView train, IDataView test)
     {
-        ml.Log += (_, e) => { if (e.Message.StartsWith("TextEmbed", StringComparison.Ordinal)) Console.WriteLine($"  [log] {e.Message}"); };
+        ml.Log += (_, e) => { if (e.Message.Contains("TextEmbed", StringComparison.Ordinal) && !e.Message.Contains("Kind=Trace", StringComparison.Ordinal)) Console.WriteLine($"  [log] {e.Message}"); };
         int steps = 0;
         options.Progress = new Progress<TextEmbedProgress>(p =>
         {
-            if (Interlocked.Increment(ref steps) % 100 == 0)
+            if (Interlocked.Increment(ref steps) % 50 == 0)
                 Console.WriteLine($"  step {steps}: epoch {p.Epoch + 1}, loss {p.Loss:F3} (word {p.WordLoss:F3}, sentence {p.SentenceLoss:F3}), {p.Elapsed.TotalSeconds:F0} s");
         });
         Console.WriteLine($"== STEM on {name}");
