@@ -9,6 +9,8 @@ namespace Microsoft.ML.MirrorGan.Stem;
 /// <summary>
 /// The <c>TextEmbed</c> estimator: builds the vocabulary from the training captions, pretrains the STEM text
 /// encoder and the DAMSM image encoder with the DAMSM losses, and returns a <see cref="TextEmbedTransformer"/>.
+/// The training rows are read once into memory (images as 3×S×S floats at <see cref="TextEmbedOptions.ImageSize"/>,
+/// 48 KB per row at 64 px); images are not augmented (no flips: captions may say "left"/"right").
 /// </summary>
 public sealed class TextEmbedEstimator : IEstimator<TextEmbedTransformer>
 {

@@ -48,9 +48,6 @@ public sealed class TextEncoder : nn.Module<Tensor, Tensor, (Tensor Words, Tenso
     /// <summary>Feature size D of word and sentence features (both directions).</summary>
     public int FeatureSize => 2 * HiddenSize;
 
-    /// <summary>The LSTM's parameters (gradient clipping applies to the text encoder only).</summary>
-    public IEnumerable<Parameter> RecurrentParameters => parameters();
-
     /// <summary>Encodes a batch.</summary>
     /// <param name="ids">B×T int64 word indices, padded with 0.</param>
     /// <param name="lengths">B int64 true lengths, each from 1 to T.</param>
