@@ -31,4 +31,26 @@ public static partial class MirrorGanDataCatalog
         ArgumentNullException.ThrowIfNull(catalog);
         return new FashionMnistDataset(options).ToDataView();
     }
+
+    /// <summary>
+    /// CUB-200-2011 birds in AttnGAN/MirrorGAN's layout (see <see cref="CubOptions"/>), cropped to MirrorGAN's
+    /// bounding-box square. <c>ImageId</c> is the images.txt id, <c>ClassId</c> the class number (1-200); extra columns:
+    /// <c>ClassName</c>, <c>ImagePath</c>, <c>BoundingBox</c> (x, y, width, height in source pixels), <c>Split</c>.
+    /// </summary>
+    public static IDataView LoadCub(this DataOperationsCatalog catalog, CubOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        return new CubDataset(options).ToDataView();
+    }
+
+    /// <summary>
+    /// COCO 2014 captions (see <see cref="CocoOptions"/>). <c>ImageId</c> is the COCO image id and so is <c>ClassId</c>
+    /// (COCO captions have no classes); extra columns: <c>ImagePath</c>, <c>Split</c>, and empty <c>ClassName</c>/zero
+    /// <c>BoundingBox</c> for schema compatibility with CUB.
+    /// </summary>
+    public static IDataView LoadCocoCaptions(this DataOperationsCatalog catalog, CocoOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        return new CocoDataset(options).ToDataView();
+    }
 }

@@ -104,6 +104,20 @@ public class ShapesDatasetTests
     }
 
     [Fact]
+    public void ImageColumnWorksWithMlNetImageTransforms()
+    {
+        var ml = new MLContext(1);
+        var view = ml.Data.LoadMirrorGanShapes(new ShapesOptions { Count = 3, CaptionsPerImage = 1, ImageSize = 32 });
+        var pixels = ml.Transforms.ExtractPixels("Pixels", "Image").Fit(view).Transform(view);
+        var first = pixels.GetColumn<VBuffer<float>>("Pixels").First().DenseValues().ToArray();
+        Assert.Equal(3 * 32 * 32, first.Length);
+        var rgb = new ShapesDataset(new ShapesOptions { ImageSize = 32 }).RenderRgb(new ShapesDataset(new ShapesOptions { ImageSize = 32 }).Scene(0));
+        // ExtractPixels is channel-major, red first.
+        Assert.Equal(rgb[0], first[0]);
+        Assert.Equal(rgb[2], first[2 * 32 * 32]);
+    }
+
+    [Fact]
     public void ClassIdIsTheAttributeCombination()
     {
         var d = new ShapesDataset(new ShapesOptions { TwoObjectRatio = 0.4 });

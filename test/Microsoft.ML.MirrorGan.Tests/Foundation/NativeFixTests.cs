@@ -65,3 +65,28 @@ public class NativeFixTests
         Assert.Contains("not an ELF", e.Message);
     }
 }
+
+public class PackagingTests
+{
+    [Fact]
+    public void The_Transforms_package_carries_the_native_fix_in_buildTransitive()
+    {
+        using var dir = TestPaths.NewTempDir();
+        string project = Path.Combine(TestPaths.Metadata("RepoRoot"), "src", "Transforms", "Microsoft.ML.MirrorGan.Transforms.csproj");
+        var psi = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { "pack", project, "--no-build", "-c", TestPaths.Metadata("Configuration"), "-o", dir.Path }) psi.ArgumentList.Add(a);
+        using var p = System.Diagnostics.Process.Start(psi)!;
+        string log = p.StandardOutput.ReadToEnd() + p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        Assert.True(p.ExitCode == 0, log);
+
+        string nupkg = Directory.GetFiles(dir.Path, "*.nupkg").Single();
+        using var zip = System.IO.Compression.ZipFile.OpenRead(nupkg);
+        var names = zip.Entries.Select(e => e.FullName).ToHashSet();
+        Assert.Contains("buildTransitive/Microsoft.ML.MirrorGan.Transforms.targets", names);
+        Assert.Contains("buildTransitive/MirrorGan.NativeFix.targets", names);
+        Assert.Contains("buildTransitive/NativeFix/WeakenGlibcxxVersionNeed.cs", names);
+        using var reader = new StreamReader(zip.GetEntry("buildTransitive/Microsoft.ML.MirrorGan.Transforms.targets")!.Open());
+        Assert.Contains("MirrorGan.NativeFix.targets", reader.ReadToEnd());
+    }
+}

@@ -10,15 +10,15 @@ internal sealed class DatasetView : IDataView
 {
     private readonly DatasetColumn[] _columns;
     private readonly long _rowCount;
-    private readonly Func<long, bool>? _skipBadImage;
+    private readonly Action<long, Exception>? _skipBadImage;
 
     /// <param name="rowCount">Number of rows.</param>
     /// <param name="columns">The columns, in schema order.</param>
     /// <param name="skipBadImage">
     /// When set, a cursor that reads the image column decodes it while moving and skips rows whose image cannot be
-    /// decoded (the function is told the row, to log and count it); when null a bad image throws on read.
+    /// decoded (the action is told the row and the error, to log and count it); when null a bad image throws on read.
     /// </param>
-    public DatasetView(long rowCount, IEnumerable<DatasetColumn> columns, Func<long, bool>? skipBadImage = null)
+    public DatasetView(long rowCount, IEnumerable<DatasetColumn> columns, Action<long, Exception>? skipBadImage = null)
     {
         _rowCount = rowCount;
         _columns = columns.ToArray();
@@ -98,10 +98,10 @@ internal sealed class DatasetView : IDataView
                     _imageRow = CheckedRow;
                     return true;
                 }
-                catch (InvalidDataException)
+                catch (Exception e) when (e is InvalidDataException or IOException)
                 {
                     _position--;
-                    _view._skipBadImage!(_order is null ? _index : _order[_index]);
+                    _view._skipBadImage!(_order is null ? _index : _order[_index], e);
                 }
             }
         }

@@ -67,12 +67,24 @@ public static class RgbImage
                 owned = resized;
                 current = resized;
             }
-            return FromRgba(current.Width, current.Height, current.GetPixelSpan());
+            return FromBitmap(current);
         }
         finally
         {
             owned?.Dispose();
         }
+    }
+
+    // A subset bitmap shares its parent's rows, so rows are RowBytes apart, not Width * 4.
+    private static MLImage FromBitmap(SKBitmap rgba)
+    {
+        int w = rgba.Width, h = rgba.Height, stride = rgba.RowBytes;
+        var src = rgba.GetPixelSpan();
+        if (stride == w * 4) return FromRgba(w, h, src);
+        var packed = new byte[w * h * 4];
+        for (int y = 0; y < h; y++)
+            src.Slice(y * stride, w * 4).CopyTo(packed.AsSpan(y * w * 4));
+        return FromRgba(w, h, packed);
     }
 
     /// <summary>An <see cref="MLImage"/> from tightly packed RGBA bytes (row-major, 4 bytes a pixel).</summary>
