@@ -1,6 +1,7 @@
 // Usage: dotnet run --project test/Microsoft.ML.MirrorGan.Benchmarks -c Release -- <stem-shapes|stem-fashion> [minutes] [threads]
 // Trains STEM (DAMSM pretraining) for a bounded time and reports R-precision and text→image retrieval on held-out
-// real images. Not a test: numbers depend on the machine and its load; the report records them with the settings.
+// real images. `scalar-race` reproduces TorchSharp's Scalar lifetime race with and without TorchGcGuard.
+// Not a test: numbers depend on the machine and its load; the report records them with the settings.
 using Microsoft.ML;
 using Microsoft.ML.MirrorGan.Benchmarks;
 
@@ -17,6 +18,7 @@ switch (args[0])
 {
     case "stem-shapes": StemBenchmarks.Shapes(TimeSpan.FromMinutes(minutes)); return 0;
     case "stem-fashion": StemBenchmarks.FashionMnist(TimeSpan.FromMinutes(minutes)); return 0;
+    case "scalar-race": ScalarRace.Run(steps: 200_000); return 0;
     default:
         Console.Error.WriteLine($"unknown benchmark '{args[0]}' (known: stem-shapes, stem-fashion)");
         return 2;

@@ -65,6 +65,7 @@ public sealed class DamsmTrainer
     public (double WordLoss, double SentenceLoss) Step(IReadOnlyList<DamsmExample> batch)
     {
         if (batch.Count < 2) throw new ArgumentException("A DAMSM step needs at least 2 rows (the losses contrast rows of a batch).", nameof(batch));
+        using var gcGuard = TorchGcGuard.Enter(); // TorchSharp's Scalar lifetime race: see TorchGcGuard
         using var scope = NewDisposeScope();
         Text.train();
         Image.train();

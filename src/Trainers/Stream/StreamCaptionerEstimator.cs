@@ -78,6 +78,7 @@ public sealed class StreamCaptionerEstimator : IEstimator<StreamCaptionerTransfo
             {
                 int b = Math.Min(o.BatchSize, order.Length - start);
                 if (b < 2) break; // BatchNorm cannot train on one row
+                using (TorchGcGuard.Enter()) // TorchSharp's Scalar lifetime race: see TorchGcGuard
                 using (var scope = torch.NewDisposeScope())
                 {
                     var batch = order.AsSpan(start, b).ToArray();
