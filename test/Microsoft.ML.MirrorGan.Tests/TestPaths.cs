@@ -11,6 +11,8 @@ internal static class TestPaths
 
     public static string ModelLoadHost => Path.GetFullPath(Metadata("ModelLoadHost"));
 
+    public static string OnnxHost => Path.GetFullPath(Metadata("OnnxHost"));
+
     public static string NuGetPackageRoot => Metadata("NuGetPackageRoot");
 
     /// <summary>A fresh temporary folder, removed by the caller's using.</summary>

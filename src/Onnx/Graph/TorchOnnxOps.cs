@@ -68,4 +68,101 @@ internal static class TorchOnnxOps
 
     public static string Reshape(OnnxGraphBuilder g, string x, params long[] shape) =>
         g.Node("Reshape", new[] { x, g.Int64Initializer("shape", shape, shape.Length) });
+
+    /// <summary>Embedding lookup: <c>Gather(weight, ids)</c> gives ids.shape × E, like <c>nn.Embedding</c>.</summary>
+    public static string Embedding(OnnxGraphBuilder g, Embedding layer, string ids)
+    {
+        var w = layer.weight!;
+        return g.Node("Gather", new[] { g.Initializer("embedding_w", Values(w), w.shape), ids }, Attr("axis", 0L));
+    }
+
+    /// <summary>
+    /// A one-layer PyTorch LSTM over time-major input T×B×I. ONNX's gate order is i,o,f,c where PyTorch's is i,f,g,o
+    /// (PyTorch chunks 0,3,1,2), and ONNX wants both biases side by side per direction. ONNX Runtime's CPU LSTM
+    /// rejects <c>layout=1</c>, so callers transpose batch-first data themselves.
+    /// </summary>
+    /// <returns>Y (T×dirs×B×H), Y_h and Y_c (dirs×B×H each).</returns>
+    public static (string Y, string Yh, string Yc) Lstm(OnnxGraphBuilder g, LSTM lstm, long inputSize, long hiddenSize, bool bidirectional,
+        string x, string sequenceLengths = "", string initialH = "", string initialC = "")
+    {
+        var p = lstm.named_parameters().ToDictionary(kv => kv.name, kv => kv.parameter);
+        string[] suffixes = bidirectional ? new[] { "l0", "l0_reverse" } : new[] { "l0" };
+        int h = (int)hiddenSize, i = (int)inputSize;
+        var w = new List<float>();
+        var r = new List<float>();
+        var b = new List<float>();
+        int[] order = { 0, 3, 1, 2 };
+        foreach (var s in suffixes)
+        {
+            string Name(string n) => p.ContainsKey($"{n}_{s}") ? $"{n}_{s}"
+                : throw new InvalidOperationException($"LSTM export: parameter '{n}_{s}' not found; only one-layer LSTMs with biases are supported.");
+            float[] wih = Values(p[Name("weight_ih")]), whh = Values(p[Name("weight_hh")]), bih = Values(p[Name("bias_ih")]), bhh = Values(p[Name("bias_hh")]);
+            foreach (int k in order) w.AddRange(wih.AsSpan(k * h * i, h * i).ToArray());
+            foreach (int k in order) r.AddRange(whh.AsSpan(k * h * h, h * h).ToArray());
+            foreach (int k in order) b.AddRange(bih.AsSpan(k * h, h).ToArray());
+            foreach (int k in order) b.AddRange(bhh.AsSpan(k * h, h).ToArray());
+        }
+        int dirs = suffixes.Length;
+        var inputs = new List<string>
+        {
+            x,
+            g.Initializer("lstm_W", w.ToArray(), dirs, 4 * h, i),
+            g.Initializer("lstm_R", r.ToArray(), dirs, 4 * h, h),
+            g.Initializer("lstm_B", b.ToArray(), dirs, 8 * h),
+            sequenceLengths, initialH, initialC,
+        };
+        while (inputs[^1].Length == 0) inputs.RemoveAt(inputs.Count - 1);   // trailing optional inputs may be left out
+        var outs = g.Node("LSTM", inputs, 3, Attr("hidden_size", hiddenSize), Attr("direction", bidirectional ? "bidirectional" : "forward"));
+        return (outs[0], outs[1], outs[2]);
+    }
+
+    public static string Transpose(OnnxGraphBuilder g, string x, params long[] perm) => g.Node("Transpose", new[] { x }, Attr("perm", perm));
+
+    public static string Unsqueeze(OnnxGraphBuilder g, string x, params long[] axes) =>
+        g.Node("Unsqueeze", new[] { x, g.Int64Initializer("axes", axes, axes.Length) });
+
+    public static string Squeeze(OnnxGraphBuilder g, string x, params long[] axes) =>
+        g.Node("Squeeze", new[] { x, g.Int64Initializer("axes", axes, axes.Length) });
+
+    public static string Concat(OnnxGraphBuilder g, long axis, params string[] xs) => g.Node("Concat", xs, Attr("axis", axis));
+
+    public static string Binary(OnnxGraphBuilder g, string op, string a, string b) => g.Node(op, new[] { a, b });
+
+    /// <summary>x[start:end] along <paramref name="axis"/> (static bounds).</summary>
+    public static string Slice(OnnxGraphBuilder g, string x, long axis, long start, long end) =>
+        g.Node("Slice", new[] { x, g.Int64Initializer("starts", new[] { start }, 1), g.Int64Initializer("ends", new[] { end }, 1), g.Int64Initializer("slice_axes", new[] { axis }, 1) });
+
+    /// <summary>Dimensions [start, end) of x's shape as a 1-D int64 tensor.</summary>
+    public static string ShapeOf(OnnxGraphBuilder g, string x, long start, long end) => g.Node("Shape", new[] { x }, Attr("start", start), Attr("end", end));
+
+    /// <summary>
+    /// <c>adaptive_avg_pool2d(x, grid)</c> on a map of known side: PyTorch's bins are [⌊i·S/G⌋, ⌈(i+1)·S/G⌉), so
+    /// rows then columns are averaged bin by bin (exact for any S and G, divisible or not).
+    /// </summary>
+    public static string AdaptiveAvgPool2d(OnnxGraphBuilder g, string x, long height, long width, long grid)
+    {
+        string Pool(string input, long axis, long size)
+        {
+            var parts = new string[grid];
+            for (long k = 0; k < grid; k++)
+            {
+                long start = k * size / grid, end = ((k + 1) * size + grid - 1) / grid;
+                parts[k] = g.Node("ReduceMean", new[] { Slice(g, input, axis, start, end) }, Attr("axes", new[] { axis }), Attr("keepdims", 1L));
+            }
+            return grid == 1 ? parts[0] : Concat(g, axis, parts);
+        }
+        return Pool(Pool(x, 2, height), 3, width);
+    }
+
+    /// <summary>
+    /// <c>interpolate(x, size, bilinear, align_corners: false)</c> without antialiasing: ONNX Resize linear with
+    /// pytorch_half_pixel coordinates and explicit sizes (batch and channels taken from x).
+    /// </summary>
+    public static string ResizeBilinear(OnnxGraphBuilder g, string x, long height, long width)
+    {
+        string sizes = Concat(g, 0, ShapeOf(g, x, 0, 2), g.Int64Initializer("hw", new[] { height, width }, 2));
+        return g.Node("Resize", new[] { x, "", "", sizes },
+            Attr("mode", "linear"), Attr("coordinate_transformation_mode", "pytorch_half_pixel"));
+    }
 }
+

@@ -1,0 +1,131 @@
+using Microsoft.ML.MirrorGan.Text;
+using Microsoft.ML.OnnxRuntime;
+using static Microsoft.ML.MirrorGan.Onnx.MirrorGanOnnxNames;
+
+namespace Microsoft.ML.MirrorGan.Onnx;
+
+/// <summary>
+/// Caption → image with ONNX Runtime only (no TorchSharp): tokenises in C#, runs the exported text encoder and the
+/// CA + generator graph. Thread-safe: one session per graph, shared. Noise comes from
+/// <see cref="GaussianNoise.ForCaption"/>, so the same caption and seed give the same image.
+/// </summary>
+public sealed class MirrorGanOnnxTextToImage : IDisposable
+{
+    private readonly OnnxModelSession _text;
+    private readonly OnnxModelSession _generator;
+
+    private MirrorGanOnnxTextToImage(MirrorGanOnnxManifest manifest, OnnxModelSession text, OnnxModelSession generator)
+    {
+        Manifest = manifest;
+        _text = text;
+        _generator = generator;
+        Vocabulary = manifest.TextEncoder!.Vocabulary.ToVocabulary();
+        ImageOutput = Image(manifest.Generator!.FinalSize);
+    }
+
+    /// <summary>Opens the text encoder and generator of an export folder.</summary>
+    /// <param name="folder">A folder written by <c>ExportToOnnx</c>.</param>
+    /// <param name="options">Session options (CPU by default).</param>
+    /// <param name="warn">Receives warnings (e.g. the CPU fallback).</param>
+    public static MirrorGanOnnxTextToImage Open(string folder, OnnxSessionOptions? options = null, Action<string>? warn = null)
+    {
+        var manifest = MirrorGanOnnxManifest.Load(folder);
+        if (manifest.TextEncoder is null || manifest.Generator is null)
+            throw new InvalidDataException(
+                $"'{folder}' holds no {(manifest.TextEncoder is null ? "text encoder" : "generator")}; caption → image needs both. Export a model that has TextEmbed and the MirrorGAN generator.");
+        if (manifest.Generator.TextDim != manifest.TextEncoder.FeatureSize)
+            throw new InvalidDataException($"'{folder}': the generator reads {manifest.Generator.TextDim}-d text features but the text encoder makes {manifest.TextEncoder.FeatureSize}-d ones.");
+        options ??= new OnnxSessionOptions();
+        var text = OnnxModelSession.Open(folder, manifest.TextEncoder.File, new[] { TokenIds, Lengths }, new[] { WordFeatures, PadMask, SentenceFeature }, options, warn);
+        try
+        {
+            var gen = OnnxModelSession.Open(folder, manifest.Generator.File, new[] { Z, CaNoise, WordFeatures, PadMask, SentenceFeature },
+                new[] { Image(manifest.Generator.FinalSize) }, options, warn);
+            return new MirrorGanOnnxTextToImage(manifest, text, gen);
+        }
+        catch
+        {
+            text.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The manifest read.</summary>
+    public MirrorGanOnnxManifest Manifest { get; }
+
+    /// <summary>The text encoder's vocabulary.</summary>
+    public Vocabulary Vocabulary { get; }
+
+    /// <summary>Side of the generated images.</summary>
+    public int ImageSize => Manifest.Generator!.FinalSize;
+
+    /// <summary>The execution provider the generator runs on ("CPU" or "CUDA").</summary>
+    public string Provider => _generator.Provider;
+
+    private string ImageOutput { get; }
+
+    /// <summary>Word ids of a caption: at most MaxWords, the first ones kept (as TextEmbed does at inference); empty when no word is known.</summary>
+    public int[] Tokenize(string? caption) => Vocabulary.Fit(Vocabulary.Encode(caption), Manifest.TextEncoder!.MaxWords).Ids;
+
+    /// <summary>Generates one final-stage image (3×S×S floats in [−1, 1], CHW) per caption.</summary>
+    /// <param name="captions">The captions; each needs at least one known word.</param>
+    /// <param name="seed">Noise seed; with the caption it fixes the image.</param>
+    public float[][] Generate(IReadOnlyList<string> captions, int seed = 0)
+    {
+        if (captions is null) throw new ArgumentNullException(nameof(captions));
+        var ids = new int[captions.Count][];
+        for (int i = 0; i < ids.Length; i++)
+        {
+            ids[i] = Tokenize(captions[i]);
+            if (ids[i].Length == 0)
+                throw new ArgumentException($"Caption {i} (\"{captions[i]}\") has no word in the vocabulary; give it at least one known word.", nameof(captions));
+        }
+        return Generate(ids, captions, seed);
+    }
+
+    /// <summary>Generates from word ids; <paramref name="noiseKeys"/> (usually the captions) seed the noise row by row.</summary>
+    public float[][] Generate(IReadOnlyList<int[]> ids, IReadOnlyList<string> noiseKeys, int seed)
+    {
+        if (ids.Count == 0) return Array.Empty<float[]>();
+        int b = ids.Count, t = ids.Max(x => x.Length);
+        var tokens = new long[b * t];
+        var lengths = new int[b];
+        for (int i = 0; i < b; i++)
+        {
+            if (ids[i].Length == 0) throw new ArgumentException($"Caption {i} has no words; packed sequences need at least one.", nameof(ids));
+            for (int j = 0; j < ids[i].Length; j++) tokens[i * t + j] = ids[i][j];
+            lengths[i] = ids[i].Length;
+        }
+        var g = Manifest.Generator!;
+        var z = new float[b * g.ZDim];
+        var eps = new float[b * g.ConditionDim];
+        var noise = new float[g.ZDim + g.ConditionDim];
+        for (int i = 0; i < b; i++)
+        {
+            // One stream per caption: z first, then ε, so both are fixed by (seed, caption).
+            GaussianNoise.ForCaption(seed, noiseKeys[i], noise);
+            noise.AsSpan(0, g.ZDim).CopyTo(z.AsSpan(i * g.ZDim));
+            noise.AsSpan(g.ZDim).CopyTo(eps.AsSpan(i * g.ConditionDim));
+        }
+        using var text = _text.Run(new[] { OnnxTensors.Input(TokenIds, tokens, b, t), OnnxTensors.Input(Lengths, lengths, b) });
+        var inputs = new List<NamedOnnxValue>
+        {
+            OnnxTensors.Input(Z, z, b, g.ZDim),
+            OnnxTensors.Input(CaNoise, eps, b, g.ConditionDim),
+            NamedOnnxValue.CreateFromTensor(WordFeatures, OnnxTensors.Find(text, WordFeatures).AsTensor<float>()),
+            NamedOnnxValue.CreateFromTensor(PadMask, OnnxTensors.Find(text, PadMask).AsTensor<bool>()),
+            NamedOnnxValue.CreateFromTensor(SentenceFeature, OnnxTensors.Find(text, SentenceFeature).AsTensor<float>()),
+        };
+        using var images = _generator.Run(inputs);
+        var all = OnnxTensors.Floats(images, ImageOutput);
+        int plane = 3 * ImageSize * ImageSize;
+        return Enumerable.Range(0, b).Select(i => all.AsSpan(i * plane, plane).ToArray()).ToArray();
+    }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        _text.Dispose();
+        _generator.Dispose();
+    }
+}

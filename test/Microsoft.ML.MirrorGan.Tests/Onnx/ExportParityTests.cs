@@ -1,0 +1,141 @@
+using Microsoft.ML.MirrorGan.Backbones;
+using Microsoft.ML.MirrorGan.Captioning;
+using Microsoft.ML.MirrorGan.Glam;
+using Microsoft.ML.MirrorGan.Onnx;
+using Microsoft.ML.MirrorGan.Stem;
+using static Microsoft.ML.MirrorGan.Onnx.MirrorGanOnnxNames;
+using static Microsoft.ML.MirrorGan.Tests.Onnx.OrtTestRun;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.MirrorGan.Tests.Onnx;
+
+/// <summary>ONNX Runtime versus TorchSharp on random weights (BatchNorm statistics randomised), batch 1 and 8, mixed caption lengths.</summary>
+public class ExportParityTests
+{
+    private const float Tolerance = 1e-4f;
+
+    internal static int[][] Captions(int batch, int vocabulary, int seed)
+    {
+        var rng = new Random(seed);
+        // Mixed lengths, the longest not first, so sorting and unsorting inside the encoder matter.
+        return Enumerable.Range(0, batch).Select(i => Enumerable.Range(0, batch == 1 ? 5 : 1 + (i * 3 + 2) % 7).Select(_ => rng.Next(1, vocabulary)).ToArray()).ToArray();
+    }
+
+    internal static (long[] Ids, int[] Lengths, int T) Pad(int[][] captions)
+    {
+        int t = captions.Max(c => c.Length);
+        var ids = new long[captions.Length * t];
+        for (int i = 0; i < captions.Length; i++)
+            for (int j = 0; j < captions[i].Length; j++) ids[i * t + j] = captions[i][j];
+        return (ids, captions.Select(c => c.Length).ToArray(), t);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(8)]
+    public void Text_encoder_matches_TorchSharp(int batch)
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(11);
+        using var encoder = new TextEncoder(vocabularySize: 23, embeddingSize: 12, hiddenSize: 7);
+        encoder.eval();
+        var captions = Captions(batch, 23, batch);
+        var (wantWords, wantSentence) = encoder.call(CaptionBatch.ToTensors(captions).Ids, CaptionBatch.ToTensors(captions).Lengths);
+
+        var (ids, lengths, t) = Pad(captions);
+        var got = Run(StemOnnxExporter.Export(encoder), Int64(TokenIds, ids, batch, t), Int32(Lengths, lengths, batch));
+        float words = MaxDiff(got[WordFeatures], wantWords), sentence = MaxDiff(got[SentenceFeature], wantSentence);
+        var mask = Enumerable.Range(0, batch * t).Select(k => k % t >= lengths[k / t] ? 1f : 0f).ToArray();
+        Assert.Equal(mask, got[PadMask].Values);
+        Record($"random text_encoder b{batch} word_features", words);
+        Record($"random text_encoder b{batch} sentence_feature", sentence);
+        Assert.True(words <= Tolerance, $"word features differ by {words}");
+        Assert.True(sentence <= Tolerance, $"sentence feature differs by {sentence}");
+    }
+
+    internal static GlamNetworkOptions TinyGenerator(int stages = 3, bool maskBug = false) =>
+        new() { Stages = stages, GeneratorDim = 4, ResidualBlocks = 1, ZDim = 8, ConditionDim = 6, TextDim = 10, ReproduceAttnGanMaskBug = maskBug };
+
+    [Theory]
+    [InlineData(1, false)]
+    [InlineData(8, false)]
+    [InlineData(8, true)]
+    public void Generator_with_CA_matches_TorchSharp(int batch, bool maskBug)
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(5);
+        var options = TinyGenerator(maskBug: maskBug);
+        using var ca = new ConditioningAugmentation(options.TextDim, options.ConditionDim);
+        using var generator = new GlamGenerator(options);
+        RandomiseBatchNorms(generator, 6);
+        ca.eval();
+        generator.eval();
+        var lengths = Captions(batch, 5, 3).Select(c => c.Length).ToArray();
+        int t = lengths.Max();
+        var mask = tensor(Enumerable.Range(0, batch * t).Select(k => k % t >= lengths[k / t]).ToArray()).view(batch, t);
+        var words = randn(batch, options.TextDim, t).masked_fill(mask.unsqueeze(1), 0);
+        var sentence = randn(batch, options.TextDim);
+        var z = randn(batch, options.ZDim);
+        var eps = randn(batch, options.ConditionDim);
+        GlamOutput want;
+        using (no_grad())
+        {
+            var (_, mu, logVar) = ca.call(sentence);
+            want = generator.call(z, mu + exp(logVar * 0.5) * eps, words, mask);
+        }
+
+        var got = Run(GlamOnnxExporter.Export(ca, generator, attentionMaps: true),
+            Float(Z, z), Float(CaNoise, eps), Float(WordFeatures, words), Bool(PadMask, mask), Float(SentenceFeature, sentence));
+        for (int s = 0; s < options.Stages; s++)
+        {
+            int size = 64 << s;
+            float d = MaxDiff(got[Image(size)], want.Images[s]);
+            Record($"random generator b{batch}{(maskBug ? " maskbug" : "")} {Image(size)}", d);
+            Assert.True(d <= Tolerance, $"{Image(size)} differs by {d}");
+            if (s == 0) continue;
+            float a = MaxDiff(got[Attention(size)], want.Attention[s - 1]);
+            Record($"random generator b{batch}{(maskBug ? " maskbug" : "")} {Attention(size)}", a);
+            Assert.True(a <= Tolerance, $"{Attention(size)} differs by {a}");
+        }
+    }
+
+    [Theory]
+    [InlineData(1, 0, 32)]
+    [InlineData(8, 3, 24)]
+    [InlineData(8, 4, 32)]
+    public void Captioner_encoder_and_decoder_step_match_TorchSharp(int batch, int regionGrid, int imageSize)
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(7);
+        using var net = new StreamCaptionNet(new SmallCnnBackbone(32, 4), vocabularySize: 17, embedSize: 12, hiddenSize: 9, regionGrid: regionGrid);
+        RandomiseBatchNorms(net, 8);
+        net.eval();
+        var images = rand(batch, 3, imageSize, imageSize) * 2 - 1;
+        Tensor feature;
+        using (no_grad()) feature = net.Encoder.call(images);
+        var gotFeature = Run(StreamOnnxExporter.ExportEncoder(net.Encoder, imageSize), Float(CaptionImage, images))[ImageFeature];
+        float f = MaxDiff(gotFeature, feature);
+        Record($"random stream_encoder b{batch} grid{regionGrid} {ImageFeature}", f);
+        Assert.True(f <= Tolerance, $"image feature differs by {f}");
+
+        var step = StreamOnnxExporter.ExportDecoderStep(net.Decoder);
+        using var noGrad = no_grad();
+        // Step 0 reads the image feature from a zero state; step 1 embeds words from step 0's state.
+        var (lp0, state0) = net.Decoder.Step(feature, null);
+        var got0 = Run(step, Int64(Token, Enumerable.Repeat(-1L, batch).ToArray(), batch), Float(ImageFeature, feature),
+            Float(StateH, TorchSharp.torch.zeros(1, batch, 9)), Float(StateC, TorchSharp.torch.zeros(1, batch, 9)));
+        var tokens = Enumerable.Range(0, batch).Select(i => (long)(i % 16 + 1)).ToArray();
+        var (lp1, state1) = net.Decoder.Step(net.Decoder.Embed(tensor(tokens)), state0);
+        var got1 = Run(step, Int64(Token, tokens, batch), Float(ImageFeature, feature), Float(StateH, state0.H), Float(StateC, state0.C));
+        foreach (var (name, d) in new[]
+        {
+            (LogProbs + " step0", MaxDiff(got0[LogProbs], lp0)), (StateHOut + " step0", MaxDiff(got0[StateHOut], state0.H)),
+            (StateCOut + " step0", MaxDiff(got0[StateCOut], state0.C)), (LogProbs + " step1", MaxDiff(got1[LogProbs], lp1)),
+            (StateHOut + " step1", MaxDiff(got1[StateHOut], state1.H)), (StateCOut + " step1", MaxDiff(got1[StateCOut], state1.C)),
+        })
+        {
+            Record($"random stream_decoder_step b{batch} {name}", d);
+            Assert.True(d <= Tolerance, $"{name} differs by {d}");
+        }
+    }
+}
