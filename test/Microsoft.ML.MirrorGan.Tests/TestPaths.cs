@@ -15,6 +15,10 @@ internal static class TestPaths
 
     public static string NuGetPackageRoot => Metadata("NuGetPackageRoot");
 
+    /// <summary>A committed fixture file under <c>test/Microsoft.ML.MirrorGan.Tests/Fixtures</c>.</summary>
+    public static string Fixture(string relativePath) =>
+        Path.Combine(Metadata("RepoRoot"), "test", "Microsoft.ML.MirrorGan.Tests", "Fixtures", relativePath);
+
     /// <summary>A fresh temporary folder, removed by the caller's using.</summary>
     public static TempDir NewTempDir() => new();
 

@@ -10,6 +10,10 @@ public static class ImageBackbones
     private static readonly Dictionary<string, Func<string, ImageBackbone>> Factories = new(StringComparer.Ordinal)
     {
         ["small-cnn"] = SmallCnnBackbone.FromKind,
+        // The architecture only; weights come from the model being loaded, or from a factory registered by the
+        // Onnx assembly (MirrorGanBackbones.RegisterResNet18) that converts ML.NET's ONNX ResNet-18.
+        [ResNetBackbone.ResNet18ImageNetKind] = ResNetBackbone.FromKind,
+        ["resnet"] = ResNetBackbone.FromKind,
     };
 
     /// <summary>Registers (or replaces) the factory for kinds starting with <paramref name="prefix"/> followed by ':' or nothing.</summary>
