@@ -19,6 +19,7 @@ switch (args[0])
     case "stem-shapes": StemBenchmarks.Shapes(TimeSpan.FromMinutes(minutes)); return 0;
     case "stem-fashion": StemBenchmarks.FashionMnist(TimeSpan.FromMinutes(minutes)); return 0;
     case "scalar-race": ScalarRace.Run(steps: 200_000); return 0;
+    case "fashion-classifier": FashionClassifierBenchmark.Run(TimeSpan.FromMinutes(args.Length > 1 ? minutes : 3)); return 0;
     default:
         Console.Error.WriteLine($"unknown benchmark '{args[0]}' (known: stem-shapes, stem-fashion)");
         return 2;
