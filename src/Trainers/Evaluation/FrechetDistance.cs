@@ -48,10 +48,12 @@ public static class FrechetDistance
                 "Evaluate more images (FID is usually computed on thousands), use a feature network with fewer dimensions, or pass allowRankDeficient: true to accept a singular covariance.",
                 nameof(features));
         TorchRuntime.EnsureLoaded();
-        using var scope = NewDisposeScope();
         var flat = new double[(long)n * d];
         for (int i = 0; i < n; i++)
             for (int k = 0; k < d; k++) flat[(long)i * d + k] = features[i][k];
+        // Tensor − Tensor and / n pass temporary Scalars to libtorch: TorchSharp 0.107's Scalar lifetime race (TorchGcGuard).
+        using var guard = TorchGcGuard.Enter();
+        using var scope = NewDisposeScope();
         var x = tensor(flat, new long[] { n, d }, ScalarType.Float64);
         var mean = x.mean(new long[] { 0 });
         var centred = x - mean;
@@ -93,6 +95,7 @@ public static class FrechetDistance
         if (sigma1.Length != d * d || sigma2.Length != d * d)
             throw new ArgumentException($"Covariances must hold {d}×{d} = {d * d} values; got {sigma1.Length} and {sigma2.Length}.");
         TorchRuntime.EnsureLoaded();
+        using var guard = TorchGcGuard.Enter(); // temporary Scalars (/ 2, clamp_min): see TorchGcGuard
         using var scope = NewDisposeScope();
         var s1 = Symmetric(tensor(sigma1, new long[] { d, d }, ScalarType.Float64));
         var s2 = Symmetric(tensor(sigma2, new long[] { d, d }, ScalarType.Float64));
