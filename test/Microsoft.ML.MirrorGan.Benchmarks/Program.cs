@@ -21,7 +21,8 @@ switch (args[0])
     case "scalar-race": ScalarRace.Run(steps: 200_000); return 0;
     // onnx-speed [ignored] [threads]: BenchmarkDotNet, TorchSharp vs ONNX Runtime generation (README "ONNX").
     case "onnx-speed": OnnxSpeedBenchmarks.Run(args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 1); return 0;
+    case "fashion-classifier": FashionClassifierBenchmark.Run(TimeSpan.FromMinutes(args.Length > 1 ? minutes : 3)); return 0;
     default:
-        Console.Error.WriteLine($"unknown benchmark '{args[0]}' (known: stem-shapes, stem-fashion, onnx-speed, scalar-race)");
+        Console.Error.WriteLine($"unknown benchmark '{args[0]}' (known: stem-shapes, stem-fashion, onnx-speed, scalar-race, fashion-classifier)");
         return 2;
 }
