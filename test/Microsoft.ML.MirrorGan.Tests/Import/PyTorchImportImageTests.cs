@@ -120,4 +120,18 @@ public class PyTorchImportImageTests
         Assert.Throws<ArgumentOutOfRangeException>(() => ImageBackbones.Create("inception-v3:3"));
         Assert.Throws<InvalidDataException>(() => ImageBackbones.Create("inception-v3:x"));
     }
+
+    [Fact]
+    public void The_full_width_trunk_has_the_specified_parameter_counts()
+    {
+        // Spec §2.1: CNN_ENCODER has 22,506,720 parameters, 721,152 of them trainable (emb_features + emb_cnn_code).
+        // Here the trunk's are buffers; running statistics are not parameters in PyTorch's count.
+        using var scope = NewDisposeScope();
+        var encoder = new DamsmImageEncoder(ImageBackbones.Create("inception-v3"), 256);
+        long trunk = encoder.Backbone.named_buffers().Where(b => !b.name.Contains("running_")).Sum(b => b.buffer.numel());
+        long trainable = encoder.TrainableParameters.Sum(p => p.numel());
+        Assert.Equal((768, 2048), (encoder.Backbone.RegionChannels, encoder.Backbone.GlobalChannels));
+        Assert.Equal(721_152, trainable);
+        Assert.Equal(22_506_720, trunk + trainable);
+    }
 }
