@@ -14,6 +14,8 @@ public static class ImageBackbones
         // Onnx assembly (MirrorGanBackbones.RegisterResNet18) that converts ML.NET's ONNX ResNet-18.
         [ResNetBackbone.ResNet18ImageNetKind] = ResNetBackbone.FromKind,
         ["resnet"] = ResNetBackbone.FromKind,
+        // AttnGAN's DAMSM trunk; weights come from PyTorchImport.LoadImageEncoder or a saved model.
+        [InceptionV3Backbone.KindPrefix] = InceptionV3Backbone.FromKind,
     };
 
     /// <summary>Registers (or replaces) the factory for kinds starting with <paramref name="prefix"/> followed by ':' or nothing.</summary>

@@ -127,17 +127,80 @@ public static class PyTorchImport
 
     /// <summary>
     /// A <see cref="TextEmbedTransformer"/> from <c>text_encoder*.pth</c> and the vocabulary pickle, saveable with
-    /// <c>mlContext.Model.Save</c>. The DAMSM image encoder (Inception-v3 <c>image_encoder*.pth</c>) is not imported yet:
-    /// the transformer maps captions only, and its image encoder is an untrained placeholder that must not be used.
+    /// <c>mlContext.Model.Save</c>. With <paramref name="imageEncoderPath"/> (<c>image_encoder*.pth</c>, the DAMSM
+    /// Inception-v3 CNN_ENCODER) it maps images too, so R-precision can run on imported weights; without it the
+    /// transformer maps captions only and its image encoder is an untrained placeholder that must not be used.
     /// </summary>
-    public static TextEmbedTransformer LoadTextEmbed(IHostEnvironment env, string textEncoderPath, string vocabularyPickle, int maxWords = 18)
+    /// <param name="env">The ML.NET environment.</param>
+    /// <param name="textEncoderPath">The RNN_ENCODER state dict.</param>
+    /// <param name="vocabularyPickle">The dataset's <c>captions.pickle</c>.</param>
+    /// <param name="maxWords">Captions are cut to this many words (the original's <c>TEXT.WORDS_NUM</c>, 18).</param>
+    /// <param name="imageEncoderPath">The CNN_ENCODER state dict, or null for a captions-only transformer.</param>
+    /// <param name="imageSize">The side images of the image column are converted at (the trunk resizes to 299 itself).</param>
+    public static TextEmbedTransformer LoadTextEmbed(IHostEnvironment env, string textEncoderPath, string vocabularyPickle, int maxWords = 18,
+        string? imageEncoderPath = null, int imageSize = 256)
     {
         var vocabulary = LoadVocabulary(vocabularyPickle);
         var text = LoadTextEncoder(textEncoderPath);
         if (text.VocabularySize != vocabulary.Count)
             throw new InvalidDataException($"'{textEncoderPath}' has {text.VocabularySize} word embeddings but '{vocabularyPickle}' has {vocabulary.Count} words: they come from different datasets.");
-        var placeholder = new DamsmImageEncoder(new SmallCnnBackbone(16, 1), text.FeatureSize);
-        return new TextEmbedTransformer(env, vocabulary, text, placeholder, new TextEmbedColumns(), maxWords, 16);
+        if (imageEncoderPath is null)
+            return new TextEmbedTransformer(env, vocabulary, text, new DamsmImageEncoder(new SmallCnnBackbone(16, 1), text.FeatureSize), new TextEmbedColumns(), maxWords, 16);
+        var image = LoadImageEncoder(imageEncoderPath);
+        if (image.FeatureSize != text.FeatureSize)
+            throw new InvalidDataException($"'{imageEncoderPath}' projects images to {image.FeatureSize} values but '{textEncoderPath}' makes {text.FeatureSize}-d text features: " +
+                "use the image_encoder*.pth saved with this text_encoder*.pth (same DAMSM run).");
+        return new TextEmbedTransformer(env, vocabulary, text, image, new TextEmbedColumns(), maxWords, imageSize);
+    }
+
+    /// <summary>
+    /// Imports <c>image_encoder*.pth</c> (AttnGAN's CNN_ENCODER: torchvision Inception-v3 layers <c>Conv2d_1a_3x3</c> …
+    /// <c>Mixed_7c</c>, <c>emb_features</c>, <c>emb_cnn_code</c>) as a <see cref="DamsmImageEncoder"/> around a frozen
+    /// <see cref="InceptionV3Backbone"/>, in evaluation mode. The feature size comes from <c>emb_features.weight</c>;
+    /// the trunk's width divisor from <c>Conv2d_1a_3x3.conv.weight</c> (32 output channels in the real network).
+    /// </summary>
+    public static DamsmImageEncoder LoadImageEncoder(string path)
+    {
+        using var sd = TorchStateDict.Load(path);
+        if (!sd.Contains("Conv2d_1a_3x3.conv.weight") || !sd.Contains("emb_features.weight"))
+            throw new InvalidDataException($"'{path}' has no Conv2d_1a_3x3.conv.weight or emb_features.weight: it is not a DAMSM image encoder (CNN_ENCODER) state dict.");
+        long first = sd.Shape("Conv2d_1a_3x3.conv.weight")[0];
+        if (first < 1 || 32 % first != 0 || !new[] { 1, 2, 4, 8, 16 }.Contains((int)(32 / first)))
+            throw new InvalidDataException($"'{path}': Conv2d_1a_3x3.conv.weight has {first} output channels; torchvision's Inception-v3 has 32 (or 32 divided by 2, 4, 8 or 16 for tiny test networks).");
+        var encoder = new DamsmImageEncoder(new InceptionV3Backbone((int)(32 / first)), (int)sd.Shape("emb_features.weight")[0]);
+        var copier = new StateDictCopier(sd);
+        copier.Copy(encoder, PyTorchNameMaps.ImageEncoderName, "DamsmImageEncoder");
+        copier.EnsureAllUsed("the DAMSM image encoder (AuxLogits.* and fc.* belong to torchvision's classifier, not to CNN_ENCODER)");
+        encoder.eval();
+        return encoder;
+    }
+
+    /// <summary>
+    /// Imports <c>netD*.pth</c> (D_NET64/128/256) as a <see cref="GlamDiscriminator"/>, in evaluation mode (call
+    /// <c>train()</c> to resume GAN training). DF comes from <c>img_code_s16.0.weight</c>, the sentence size from
+    /// <c>COND_DNET.jointConv.0.weight</c>, the image size from which of <c>img_code_s32</c> / <c>img_code_s64</c> exist.
+    /// </summary>
+    /// <param name="path">The state dict.</param>
+    /// <param name="imageSize">64, 128 or 256 to check the file against (netD0/1/2 of a three-stage run), or null to read it from the file.</param>
+    public static GlamDiscriminator LoadDiscriminator(string path, int? imageSize = null)
+    {
+        using var sd = TorchStateDict.Load(path);
+        if (!sd.Contains("img_code_s16.0.weight") || !sd.Contains("COND_DNET.jointConv.0.weight"))
+            throw new InvalidDataException($"'{path}' has no img_code_s16.0.weight or COND_DNET.jointConv.0.weight: it is not an AttnGAN/MirrorGAN discriminator (D_NET64/128/256) state dict.");
+        int found = sd.Contains("img_code_s64.0.weight") ? 256 : sd.Contains("img_code_s32.0.weight") ? 128 : 64;
+        if (imageSize is int expected && expected != found)
+            throw new InvalidDataException($"'{path}' is a D_NET{found} (it {(found == 64 ? "has no img_code_s32/img_code_s64" : $"has img_code_s{(found == 256 ? 64 : 32)}")}) but a {expected}-px discriminator was asked for: " +
+                "netD0/netD1/netD2 are the 64/128/256-px discriminators.");
+        int df = (int)sd.Shape("img_code_s16.0.weight")[0];
+        int textDim = (int)sd.Shape("COND_DNET.jointConv.0.weight")[1] - 8 * df;
+        if (textDim < 1)
+            throw new InvalidDataException($"'{path}': COND_DNET.jointConv.0.weight reads {sd.Shape("COND_DNET.jointConv.0.weight")[1]} channels, not 8·DF ({8 * df}) plus a sentence feature.");
+        var discriminator = new GlamDiscriminator(found, df, textDim);
+        var copier = new StateDictCopier(sd);
+        copier.Copy(discriminator, name => PyTorchNameMaps.DiscriminatorName(name, found), $"GlamDiscriminator ({found} px)");
+        copier.EnsureAllUsed($"the {found}-px discriminator");
+        discriminator.eval();
+        return discriminator;
     }
 
     /// <summary>

@@ -1,14 +1,18 @@
 #!/usr/bin/env python3
 """Writes the tiny PyTorch checkpoints and expected outputs the import tests read (run once; CI needs no Python).
 
-The networks are written here from ../../../../../shared/MIRRORGAN_SPEC.md (sections 1.2, 1.4, 3, 5.1), not copied
+The networks are written here from ../../../../../shared/MIRRORGAN_SPEC.md (sections 1.2, 1.4, 2.1, 3, 4, 5.1), not copied
 from the authors' code; only the parameter names follow the original modules, because those are what a real
 checkpoint contains. Requires Debian's python3-torch (1.13):  /usr/bin/python3 make_fixtures.py
+Legacy containers key their storages by memory address, so a rerun rewrites every legacy file with different bytes
+but the same tensors; commit only the files whose content changed (`git checkout` the others).
 """
-import json, os, pickle
+import json, math, os, pickle
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+torch.set_num_threads(1)
 
 OUT = os.path.dirname(os.path.abspath(__file__))
 torch.manual_seed(7)
@@ -203,6 +207,224 @@ class CaptionRnn(nn.Module):
         return self.linear(self.lstm(x)[0])
 
 
+# ---- DAMSM image encoder (spec 2.1): torchvision Inception-v3 trunk (widths / div) + emb_features + emb_cnn_code -------
+class BasicConv2d(nn.Module):  # conv (no bias) -> BN(eps 0.001) -> ReLU
+    def __init__(self, i, o, k, s=1, p=0):
+        super().__init__()
+        self.conv = nn.Conv2d(i, o, k, s, p, bias=False)
+        self.bn = nn.BatchNorm2d(o, eps=0.001)
+
+    def forward(self, x):
+        return F.relu(self.bn(self.conv(x)))
+
+
+def avg3(x):
+    return F.avg_pool2d(x, 3, 1, 1)
+
+
+class InceptionA(nn.Module):
+    def __init__(self, i, pool, d):
+        super().__init__()
+        self.branch1x1 = BasicConv2d(i, 64 // d, 1)
+        self.branch5x5_1, self.branch5x5_2 = BasicConv2d(i, 48 // d, 1), BasicConv2d(48 // d, 64 // d, 5, p=2)
+        self.branch3x3dbl_1 = BasicConv2d(i, 64 // d, 1)
+        self.branch3x3dbl_2 = BasicConv2d(64 // d, 96 // d, 3, p=1)
+        self.branch3x3dbl_3 = BasicConv2d(96 // d, 96 // d, 3, p=1)
+        self.branch_pool = BasicConv2d(i, pool, 1)
+        self.out = (64 + 64 + 96) // d + pool
+
+    def forward(self, x):
+        return torch.cat([self.branch1x1(x), self.branch5x5_2(self.branch5x5_1(x)),
+                          self.branch3x3dbl_3(self.branch3x3dbl_2(self.branch3x3dbl_1(x))), self.branch_pool(avg3(x))], 1)
+
+
+class InceptionB(nn.Module):
+    def __init__(self, i, d):
+        super().__init__()
+        self.branch3x3 = BasicConv2d(i, 384 // d, 3, s=2)
+        self.branch3x3dbl_1 = BasicConv2d(i, 64 // d, 1)
+        self.branch3x3dbl_2 = BasicConv2d(64 // d, 96 // d, 3, p=1)
+        self.branch3x3dbl_3 = BasicConv2d(96 // d, 96 // d, 3, s=2)
+        self.out = (384 + 96) // d + i
+
+    def forward(self, x):
+        return torch.cat([self.branch3x3(x), self.branch3x3dbl_3(self.branch3x3dbl_2(self.branch3x3dbl_1(x))),
+                          F.max_pool2d(x, 3, 2)], 1)
+
+
+class InceptionC(nn.Module):
+    def __init__(self, i, c7, d):
+        super().__init__()
+        self.branch1x1 = BasicConv2d(i, 192 // d, 1)
+        self.branch7x7_1 = BasicConv2d(i, c7, 1)
+        self.branch7x7_2 = BasicConv2d(c7, c7, (1, 7), p=(0, 3))
+        self.branch7x7_3 = BasicConv2d(c7, 192 // d, (7, 1), p=(3, 0))
+        self.branch7x7dbl_1 = BasicConv2d(i, c7, 1)
+        self.branch7x7dbl_2 = BasicConv2d(c7, c7, (7, 1), p=(3, 0))
+        self.branch7x7dbl_3 = BasicConv2d(c7, c7, (1, 7), p=(0, 3))
+        self.branch7x7dbl_4 = BasicConv2d(c7, c7, (7, 1), p=(3, 0))
+        self.branch7x7dbl_5 = BasicConv2d(c7, 192 // d, (1, 7), p=(0, 3))
+        self.branch_pool = BasicConv2d(i, 192 // d, 1)
+        self.out = 4 * 192 // d
+
+    def forward(self, x):
+        b7 = self.branch7x7_3(self.branch7x7_2(self.branch7x7_1(x)))
+        bd = self.branch7x7dbl_1(x)
+        for k in range(2, 6):
+            bd = getattr(self, 'branch7x7dbl_%d' % k)(bd)
+        return torch.cat([self.branch1x1(x), b7, bd, self.branch_pool(avg3(x))], 1)
+
+
+class InceptionD(nn.Module):
+    def __init__(self, i, d):
+        super().__init__()
+        self.branch3x3_1, self.branch3x3_2 = BasicConv2d(i, 192 // d, 1), BasicConv2d(192 // d, 320 // d, 3, s=2)
+        self.branch7x7x3_1 = BasicConv2d(i, 192 // d, 1)
+        self.branch7x7x3_2 = BasicConv2d(192 // d, 192 // d, (1, 7), p=(0, 3))
+        self.branch7x7x3_3 = BasicConv2d(192 // d, 192 // d, (7, 1), p=(3, 0))
+        self.branch7x7x3_4 = BasicConv2d(192 // d, 192 // d, 3, s=2)
+        self.out = (320 + 192) // d + i
+
+    def forward(self, x):
+        b7 = self.branch7x7x3_4(self.branch7x7x3_3(self.branch7x7x3_2(self.branch7x7x3_1(x))))
+        return torch.cat([self.branch3x3_2(self.branch3x3_1(x)), b7, F.max_pool2d(x, 3, 2)], 1)
+
+
+class InceptionE(nn.Module):
+    def __init__(self, i, d):
+        super().__init__()
+        self.branch1x1 = BasicConv2d(i, 320 // d, 1)
+        self.branch3x3_1 = BasicConv2d(i, 384 // d, 1)
+        self.branch3x3_2a = BasicConv2d(384 // d, 384 // d, (1, 3), p=(0, 1))
+        self.branch3x3_2b = BasicConv2d(384 // d, 384 // d, (3, 1), p=(1, 0))
+        self.branch3x3dbl_1 = BasicConv2d(i, 448 // d, 1)
+        self.branch3x3dbl_2 = BasicConv2d(448 // d, 384 // d, 3, p=1)
+        self.branch3x3dbl_3a = BasicConv2d(384 // d, 384 // d, (1, 3), p=(0, 1))
+        self.branch3x3dbl_3b = BasicConv2d(384 // d, 384 // d, (3, 1), p=(1, 0))
+        self.branch_pool = BasicConv2d(i, 192 // d, 1)
+        self.out = (320 + 4 * 384 + 192) // d
+
+    def forward(self, x):
+        t = self.branch3x3_1(x)
+        u = self.branch3x3dbl_2(self.branch3x3dbl_1(x))
+        return torch.cat([self.branch1x1(x), self.branch3x3_2a(t), self.branch3x3_2b(t),
+                          self.branch3x3dbl_3a(u), self.branch3x3dbl_3b(u), self.branch_pool(avg3(x))], 1)
+
+
+class ImageEncoder(nn.Module):  # CNN_ENCODER: the Inception layers are direct attributes, then the two projections
+    def __init__(self, d, nef):
+        super().__init__()
+        self.Conv2d_1a_3x3 = BasicConv2d(3, 32 // d, 3, s=2)
+        self.Conv2d_2a_3x3 = BasicConv2d(32 // d, 32 // d, 3)
+        self.Conv2d_2b_3x3 = BasicConv2d(32 // d, 64 // d, 3, p=1)
+        self.Conv2d_3b_1x1 = BasicConv2d(64 // d, 80 // d, 1)
+        self.Conv2d_4a_3x3 = BasicConv2d(80 // d, 192 // d, 3)
+        self.Mixed_5b = InceptionA(192 // d, 32 // d, d)
+        self.Mixed_5c = InceptionA(self.Mixed_5b.out, 64 // d, d)
+        self.Mixed_5d = InceptionA(self.Mixed_5c.out, 64 // d, d)
+        self.Mixed_6a = InceptionB(self.Mixed_5d.out, d)
+        self.Mixed_6b = InceptionC(self.Mixed_6a.out, 128 // d, d)
+        self.Mixed_6c = InceptionC(self.Mixed_6b.out, 160 // d, d)
+        self.Mixed_6d = InceptionC(self.Mixed_6c.out, 160 // d, d)
+        self.Mixed_6e = InceptionC(self.Mixed_6d.out, 192 // d, d)
+        self.Mixed_7a = InceptionD(self.Mixed_6e.out, d)
+        self.Mixed_7b = InceptionE(self.Mixed_7a.out, d)
+        self.Mixed_7c = InceptionE(self.Mixed_7b.out, d)
+        self.emb_features = conv1x1(self.Mixed_6e.out, nef)
+        self.emb_cnn_code = nn.Linear(self.Mixed_7c.out, nef)
+
+    def forward(self, x):  # [-1, 1] images, bilinear resize to 299, no normalisation
+        x = F.interpolate(x, size=(299, 299), mode='bilinear', align_corners=False)
+        x = self.Conv2d_2b_3x3(self.Conv2d_2a_3x3(self.Conv2d_1a_3x3(x)))
+        x = self.Conv2d_4a_3x3(self.Conv2d_3b_1x1(F.max_pool2d(x, 3, 2)))
+        x = F.max_pool2d(x, 3, 2)
+        for name in ['5b', '5c', '5d', '6a', '6b', '6c', '6d', '6e']:
+            x = getattr(self, 'Mixed_' + name)(x)
+        features = x
+        for name in ['7a', '7b', '7c']:
+            x = getattr(self, 'Mixed_' + name)(x)
+        code = self.emb_cnn_code(F.avg_pool2d(x, 8).flatten(1))
+        return self.emb_features(features), code
+
+
+# ---- Discriminators (spec 4): names img_code_s16 / s32 / s32_1 / s64 / s64_1 / s64_2, UNCOND_DNET, COND_DNET ----
+def lrelu():
+    return nn.LeakyReLU(0.2)
+
+
+def down_block(i, o):  # conv 4x4 s2 p1 (no bias) -> BN -> LReLU
+    return nn.Sequential(nn.Conv2d(i, o, 4, 2, 1, bias=False), nn.BatchNorm2d(o), lrelu())
+
+
+def block3x3_lrelu(i, o):  # conv3x3 (no bias) -> BN -> LReLU
+    return nn.Sequential(conv3x3(i, o), nn.BatchNorm2d(o), lrelu())
+
+
+class Logits(nn.Module):  # D_GET_LOGITS
+    def __init__(self, ndf, nef, cond):
+        super().__init__()
+        if cond:
+            self.jointConv = block3x3_lrelu(ndf * 8 + nef, ndf * 8)
+        self.outlogits = nn.Sequential(nn.Conv2d(ndf * 8, 1, 4, 4), nn.Sigmoid())
+
+
+class Discriminator(nn.Module):
+    def __init__(self, size, ndf, nef):
+        super().__init__()
+        self.nef = nef
+        self.img_code_s16 = nn.Sequential(nn.Conv2d(3, ndf, 4, 2, 1, bias=False), lrelu(), *down_block(ndf, ndf * 2),
+                                          *down_block(ndf * 2, ndf * 4), *down_block(ndf * 4, ndf * 8))
+        self.chain = ['img_code_s16']
+        if size == 128:
+            self.img_code_s32, self.img_code_s32_1 = down_block(ndf * 8, ndf * 16), block3x3_lrelu(ndf * 16, ndf * 8)
+            self.chain += ['img_code_s32', 'img_code_s32_1']
+        if size == 256:
+            self.img_code_s32 = down_block(ndf * 8, ndf * 16)
+            self.img_code_s64 = down_block(ndf * 16, ndf * 32)
+            self.img_code_s64_1 = block3x3_lrelu(ndf * 32, ndf * 16)
+            self.img_code_s64_2 = block3x3_lrelu(ndf * 16, ndf * 8)
+            self.chain += ['img_code_s32', 'img_code_s64', 'img_code_s64_1', 'img_code_s64_2']
+        self.UNCOND_DNET = Logits(ndf, nef, False)
+        self.COND_DNET = Logits(ndf, nef, True)
+
+    def img_code(self, x):
+        for name in self.chain:
+            x = getattr(self, name)(x)
+        return x
+
+    def uncond(self, h):
+        return self.UNCOND_DNET.outlogits(h).view(-1)
+
+    def cond(self, h, sent):  # the raw sentence feature, tiled to the map and concatenated after the features
+        c = sent.view(-1, self.nef, 1, 1).repeat(1, 1, h.size(2), h.size(3))
+        return self.COND_DNET.outlogits(self.COND_DNET.jointConv(torch.cat((h, c), 1))).view(-1)
+
+
+def pattern(b, c, h, w):
+    """A deterministic test image in [-1, 1] that C# recomputes (Math.Sin/Cos in double, then float), so the large
+    inputs of the image encoder and the 256-px discriminator need not be stored in expected.json."""
+    v = [math.sin(0.37 * x + 0.61 * y + 1.3 * k + 2.1 * n) * math.cos(0.011 * x * y + 0.7 * k)
+         for n in range(b) for k in range(c) for y in range(h) for x in range(w)]
+    return torch.tensor(v, dtype=torch.float64).float().view(b, c, h, w)
+
+
+def calibrate_bn(module, run):
+    """Sets every BatchNorm's running statistics to those of one calibration pass (momentum 1, training mode), then
+    randomises the affine part: deep random networks otherwise shrink or blow up their activations, and a parity test
+    on outputs near zero would prove little."""
+    for m in module.modules():
+        if isinstance(m, nn.BatchNorm2d):
+            m.momentum = 1.0
+    module.train()
+    run(module)
+    module.eval()
+    for m in module.modules():
+        if isinstance(m, nn.BatchNorm2d):
+            m.weight.data.uniform_(0.7, 1.3)
+            m.bias.data.uniform_(-0.2, 0.2)
+            m.num_batches_tracked.fill_(17)
+
+
 def randomise_bn(module):
     for m in module.modules():
         if isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d)):
@@ -268,6 +490,31 @@ with torch.no_grad():
     logits = rnn(feats, tokens)
     expected['stream'] = {'images': flat(images), 'images_shape': list(images.shape), 'features': flat(feats),
                           'tokens': tokens.tolist(), 'logits': flat(logits), 'logits_shape': list(logits.shape)}
+
+# ---- DAMSM image encoder (spec 2.1) and discriminators (spec 4): their own seed, so the fixtures above keep their bytes.
+torch.manual_seed(11)
+calibrate = torch.rand(4, 3, 64, 64) * 2 - 1
+with torch.no_grad():
+    # CNN_ENCODER: torchvision Inception-v3 with every width divided by 16, nef 10; the legacy container (the authors').
+    cnn = ImageEncoder(16, 10)
+    calibrate_bn(cnn, lambda m: m(calibrate))
+    save(cnn.state_dict(), 'image_encoder_legacy.pth', True)
+    images = pattern(2, 3, 64, 64)
+    regions, code = cnn(images)
+    expected['image_encoder'] = {'images_shape': list(images.shape), 'regions': flat(regions, 7),
+                                 'regions_shape': list(regions.shape), 'regions_stride': 7, 'cnn_code': flat(code)}
+
+    # Discriminators, nef 10: D_NET128 (ndf 2) in both containers, D_NET256 (ndf 1, to stay small) in the legacy one.
+    for size, ndf, containers in ((128, 2, ('legacy', 'zip')), (256, 1, ('legacy',))):
+        d = Discriminator(size, ndf, 10)
+        calibrate_bn(d, lambda m: m.img_code(F.interpolate(calibrate, size=(size, size), mode='nearest')))
+        for c in containers:
+            save(d.state_dict(), 'netD%d_%s.pth' % (size, c), c == 'legacy')
+        images = pattern(2, 3, size, size)
+        sent = torch.randn(2, 10)
+        feats = d.img_code(images)
+        expected['netD%d' % size] = {'ndf': ndf, 'sentence': flat(sent), 'features': flat(feats),
+                                     'features_shape': list(feats.shape), 'uncond': flat(d.uncond(feats)), 'cond': flat(d.cond(feats, sent))}
 
 with open(os.path.join(OUT, 'expected.json'), 'w') as f:
     json.dump(expected, f)
