@@ -5,6 +5,9 @@ using static TorchSharp.torch;
 
 namespace Microsoft.ML.MirrorGan.Glam;
 
+/// <summary>G's output for a batch and the sentence feature the D heads see.</summary>
+internal sealed record GlamForward(MirrorGanGeneration Generation, Tensor Sentence);
+
 /// <summary>The losses of one training iteration, read back as doubles.</summary>
 internal sealed record GlamStepLosses(double[] Discriminator, double Adversarial, double Stream, double Kl, double Generator);
 
@@ -39,30 +42,46 @@ internal sealed class GlamStep
     public GlamStepLosses Run(GlamBatch batch, int iteration)
     {
         using var scope = torch.NewDisposeScope();
-        var g = _state.Generator;
-        var ds = _state.Discriminators;
-        g.train();
-        foreach (var d in ds) d.train();
-        long b = batch.Real.shape[0];
-        var z = torch.randn(new long[] { b, g.Options.ZDim }, device: batch.Real.device);
-        var gen = g.call(z, batch.Sentence, batch.Words, batch.Mask);
-        var sentence = g.PrepareSentence(batch.Sentence);
-        var fakes = gen.Output.Images;
-        int stages = fakes.Count;
+        var forward = Forward(batch);
+        var d = UpdateDiscriminators(forward, batch, iteration);
+        var g = UpdateGenerator(forward, batch, iteration);
+        return g with { Discriminator = d };
+    }
 
-        var dLosses = new double[stages];
-        for (int i = 0; i < stages; i++)
+    /// <summary>z ~ N(0, I) and one G pass (train mode); the caller owns the dispose scope.</summary>
+    internal GlamForward Forward(GlamBatch batch)
+    {
+        var g = _state.Generator;
+        g.train();
+        foreach (var d in _state.Discriminators) d.train();
+        var z = torch.randn(new long[] { batch.Real.shape[0], g.Options.ZDim }, device: batch.Real.device);
+        return new GlamForward(g.call(z, batch.Sentence, batch.Words, batch.Mask), g.PrepareSentence(batch.Sentence));
+    }
+
+    /// <summary>Each stage's D: loss on (real, detached fake, wrong caption), backward, its own Adam step.</summary>
+    internal double[] UpdateDiscriminators(GlamForward forward, GlamBatch batch, int iteration)
+    {
+        var fakes = forward.Generation.Output.Images;
+        var dLosses = new double[fakes.Count];
+        for (int i = 0; i < fakes.Count; i++)
         {
             var real = RealAt(batch.Real, fakes[i].shape[2]);
-            var dLoss = Hook($"D{i}", GlamLosses.Discriminator(ds[i], real, fakes[i].detach(), sentence));
+            var dLoss = Hook($"D{i}", GlamLosses.Discriminator(_state.Discriminators[i], real, fakes[i].detach(), forward.Sentence));
             dLosses[i] = Check(dLoss, $"D{i}", iteration);
             _state.DiscriminatorOptimizers[i].zero_grad();
             dLoss.backward();
             _state.DiscriminatorOptimizers[i].step();
         }
+        return dLosses;
+    }
 
-        Tensor adversarial = torch.zeros(1, device: z.device).squeeze();
-        for (int i = 0; i < stages; i++) adversarial = adversarial + GlamLosses.GeneratorAdversarial(ds[i], fakes[i], sentence);
+    /// <summary>L_G = Σ stages (uncond + cond) + λ·L_stream(final image) + w_KL·KL; G's Adam step; EMA update.</summary>
+    internal GlamStepLosses UpdateGenerator(GlamForward forward, GlamBatch batch, int iteration)
+    {
+        var gen = forward.Generation;
+        var fakes = gen.Output.Images;
+        Tensor adversarial = GlamLosses.GeneratorAdversarial(_state.Discriminators[0], fakes[0], forward.Sentence);
+        for (int i = 1; i < fakes.Count; i++) adversarial = adversarial + GlamLosses.GeneratorAdversarial(_state.Discriminators[i], fakes[i], forward.Sentence);
         adversarial = Hook("adversarial", adversarial);
         var kl = Hook("KL", ConditioningAugmentation.KlLoss(gen.Mu, gen.LogVar));
         var total = adversarial + kl.mul(_klScalar);
@@ -78,7 +97,7 @@ internal sealed class GlamStep
         total.backward();
         _state.GeneratorOptimizer.step();
         _state.Ema.Update();
-        return new GlamStepLosses(dLosses, adv, streamValue, klValue, adv + _klWeight * klValue + _lambda * streamValue);
+        return new GlamStepLosses(Array.Empty<double>(), adv, streamValue, klValue, adv + _klWeight * klValue + _lambda * streamValue);
     }
 
     private Tensor Hook(string name, Tensor t) => LossHook is null ? t : LossHook(name, t);
