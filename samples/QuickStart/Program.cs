@@ -10,7 +10,7 @@ dataset.AcceptOnlyFromAmong("shapes", "fashion-mnist", "cub", "coco");
 var dataPath = new Option<string?>("--data-path") { Description = "Root folder of CUB (data/birds) or COCO (data/coco); not needed for shapes and fashion-mnist." };
 var preset = new Option<string?>("--preset") { Description = "tiny | cub | coco (default: tiny for shapes/fashion-mnist, cub/coco for those datasets)" };
 var iterations = new Option<int?>("--iterations") { Description = "GAN iterations (default: as many as fit in --gan-minutes)" };
-var ganMinutes = new Option<double>("--gan-minutes") { Description = "Time budget of the GAN stage", DefaultValueFactory = _ => 5.5 };
+var ganMinutes = new Option<double>("--gan-minutes") { Description = "Time budget of the GAN stage", DefaultValueFactory = _ => 6.0 };
 var output = new Option<string>("--out") { Description = "Output folder", DefaultValueFactory = _ => "mirrorgan-output" };
 var device = new Option<string>("--device") { Description = "auto | cpu | cuda:N", DefaultValueFactory = _ => "auto" };
 var seed = new Option<int>("--seed") { Description = "Seed of data, weights and generation", DefaultValueFactory = _ => 1 };

@@ -24,10 +24,12 @@ internal static class TrainJob
         Directory.CreateDirectory(s.Output);
         Console.WriteLine($"MirrorGAN QuickStart: dataset {s.Dataset}, device {device}, torch threads {torch.get_num_threads()}, output '{Path.GetFullPath(s.Output)}'");
         var ml = new MLContext(seed: s.Seed);
+        // MLContext.Log carries the trainers' messages ("[Source=..., Kind=Info] MirrorGan: ..."); progress lines come via IProgress.
         ml.Log += (_, e) =>
         {
-            if (e.Kind >= Microsoft.ML.Runtime.ChannelMessageKind.Info && (e.Message.StartsWith("MirrorGan:") || e.Message.StartsWith("TextEmbed:") || e.Message.StartsWith("STREAM")))
-                Console.WriteLine($"  [{total.Elapsed:mm\\:ss}] {e.Message}");
+            int at = e.Message.IndexOf("MirrorGan: ", StringComparison.Ordinal);
+            if (e.Kind >= Microsoft.ML.Runtime.ChannelMessageKind.Info && at >= 0 && !e.Message.Contains("MirrorGan: iter", StringComparison.Ordinal))
+                Console.WriteLine($"  [{total.Elapsed:mm\\:ss}] {e.Message[at..]}");
         };
         var times = new Dictionary<string, double>();
         var clock = Stopwatch.StartNew();

@@ -26,8 +26,11 @@ internal sealed class GlamStep
     // open TorchSharp crash on long runs (a finalizer freeing one still in use).
     private readonly Scalar _lambdaScalar, _klScalar;
 
-    public GlamStep(GlamTrainingState state, StreamCaptionLoss? stream, double lambda, double klWeight)
+    private readonly bool _emaWarmup;
+
+    public GlamStep(GlamTrainingState state, StreamCaptionLoss? stream, double lambda, double klWeight, bool emaWarmup = false)
     {
+        _emaWarmup = emaWarmup;
         _state = state;
         _stream = stream;
         _lambda = lambda;
@@ -96,7 +99,7 @@ internal sealed class GlamStep
         _state.GeneratorOptimizer.zero_grad();
         total.backward();
         _state.GeneratorOptimizer.step();
-        _state.Ema.Update();
+        _state.Ema.Update(_emaWarmup ? iteration : null);
         return new GlamStepLosses(Array.Empty<double>(), adv, streamValue, klValue, adv + _klWeight * klValue + _lambda * streamValue);
     }
 

@@ -104,7 +104,7 @@ public sealed class MirrorGanTrainer : IEstimator<MirrorGanTransformer>
         try
         {
             var stream = captioner?.CreateCaptionLoss(o.StreamIncludesEndToken);
-            var step = new GlamStep(state, stream, o.StreamWeight, o.KlWeight) { LossHook = LossHook };
+            var step = new GlamStep(state, stream, o.StreamWeight, o.KlWeight, o.EmaWarmup) { LossHook = LossHook };
             var samples = o.SampleFolder is null ? null : new GlamSamples(data, o.SampleCaptions, network, device);
             Train(state, step, data, device, checkpoint, samples, ch);
             var result = ExportEma(state, text.MaxWords);

@@ -74,6 +74,12 @@ public sealed class MirrorGanTrainerOptions
     /// <summary>Decay of the EMA of G's parameters (0.999); the fitted transformer uses the averaged weights.</summary>
     public double EmaDecay { get; set; } = 0.999;
 
+    /// <summary>
+    /// Ramp the EMA decay as min(decay, (1 + t)/(10 + t)) at iteration t, so a short run's average is not dominated by the
+    /// random initialisation (off in the original; on in <see cref="Tiny"/>).
+    /// </summary>
+    public bool EmaWarmup { get; set; }
+
     /// <summary>Seed of weights, noise and batch order.</summary>
     public int Seed { get; set; } = 1;
 
@@ -112,7 +118,7 @@ public sealed class MirrorGanTrainerOptions
 
     /// <summary>
     /// CPU, minutes: one 64-px stage, GF 8, DF 16, Z 32, CA 32, batch 32, lr 6e-4 (G and D), KL weight 0.02,
-    /// layer-normalised sentence, λ = 20, and the tiny TextEmbed/STREAM presets when they are fitted here.
+    /// layer-normalised sentence, EMA 0.995 with warm-up, λ = 20, and the tiny TextEmbed/STREAM presets when they are fitted here.
     /// </summary>
     public static MirrorGanTrainerOptions Tiny() => new()
     {
@@ -124,6 +130,7 @@ public sealed class MirrorGanTrainerOptions
         KlWeight = 0.02,
         NormalizeSentence = true,
         EmaDecay = 0.995,
+        EmaWarmup = true,
         TextEmbedOptions = Stem.TextEmbedOptions.Tiny(),
         StreamCaptionerOptions = Captioning.StreamCaptionerOptions.Tiny(),
         CheckpointEvery = 500,
