@@ -18,11 +18,12 @@ var lambda = new Option<double?>("--lambda") { Description = "STREAM loss weight
 var threads = new Option<int>("--threads") { Description = "Torch intra-op threads (1 is fastest on a busy 2-core machine)", DefaultValueFactory = _ => 1 };
 var stemSeconds = new Option<int>("--stem-seconds") { Description = "Time budget of TextEmbed pretraining", DefaultValueFactory = _ => 50 };
 var streamSeconds = new Option<int>("--stream-seconds") { Description = "Time budget of StreamCaptioner pretraining", DefaultValueFactory = _ => 50 };
+var batchSize = new Option<int?>("--batch-size") { Description = "GAN batch size (default: the preset's)" };
 var ablation = new Option<bool>("--ablation") { Description = "Also train λ = 0 with the same budget and report both (doubles the GAN time)" };
-foreach (var o in new Option[] { dataset, dataPath, preset, iterations, ganMinutes, output, device, seed, lambda, threads, stemSeconds, streamSeconds, ablation }) root.Options.Add(o);
+foreach (var o in new Option[] { dataset, dataPath, preset, iterations, ganMinutes, output, device, seed, lambda, threads, stemSeconds, streamSeconds, batchSize, ablation }) root.Options.Add(o);
 root.SetAction(r => TrainJob.Run(new TrainSettings(
     r.GetValue(dataset)!, r.GetValue(dataPath), r.GetValue(preset), r.GetValue(iterations), r.GetValue(ganMinutes), r.GetValue(output)!,
-    r.GetValue(device)!, r.GetValue(seed), r.GetValue(lambda), r.GetValue(threads), r.GetValue(ablation), r.GetValue(stemSeconds), r.GetValue(streamSeconds))));
+    r.GetValue(device)!, r.GetValue(seed), r.GetValue(lambda), r.GetValue(threads), r.GetValue(ablation), r.GetValue(stemSeconds), r.GetValue(streamSeconds), r.GetValue(batchSize))));
 
 var model = new Option<string>("--model") { Description = "A model.zip saved by the main job", Required = true };
 var prompts = new Option<string>("--prompts") { Description = "Text file, one caption per line", Required = true };

@@ -10,7 +10,7 @@ namespace Microsoft.ML.MirrorGan.QuickStart;
 
 /// <summary>Command-line settings of the main job.</summary>
 internal sealed record TrainSettings(string Dataset, string? DataPath, string? Preset, int? Iterations, double GanMinutes, string Output,
-    string Device, int Seed, double? Lambda, int Threads, bool Ablation, int StemSeconds, int StreamSeconds);
+    string Device, int Seed, double? Lambda, int Threads, bool Ablation, int StemSeconds, int StreamSeconds, int? BatchSize);
 
 /// <summary>The main job: data → TextEmbed → StreamCaptioner → MirrorGan → model.zip → generate, re-caption, evaluate.</summary>
 internal static class TrainJob
@@ -40,6 +40,7 @@ internal static class TrainJob
         options.Device = s.Device;
         options.Seed = s.Seed;
         if (s.Lambda is { } l) options.StreamWeight = l;
+        if (s.BatchSize is { } b) options.BatchSize = b;
 
         clock.Restart();
         var stem = options.TextEmbedOptions!;

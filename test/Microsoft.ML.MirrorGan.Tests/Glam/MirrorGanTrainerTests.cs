@@ -144,6 +144,32 @@ public class MirrorGanTrainerTests : IClassFixture<GlamFixture>
         Assert.Contains("vocabular", e.Message, StringComparison.OrdinalIgnoreCase);
     }
 
+    [Fact]
+    public void Without_TextEmbed_and_captioner_the_trainer_fits_both_first_with_a_shared_vocabulary()
+    {
+        var o = _f.Options(1);
+        o.TextEmbed = null;
+        o.StreamCaptioner = null;
+        o.TextEmbedOptions = new Microsoft.ML.MirrorGan.Stem.TextEmbedOptions
+        {
+            EmbeddingSize = 8, HiddenSize = 4, MaxWords = 12, BatchSize = 8, Backbone = "small-cnn:32:4", ImageSize = 32, Epochs = 1, Device = "cpu",
+        };
+        var cap = Microsoft.ML.MirrorGan.Captioning.StreamCaptionerOptions.Tiny();
+        cap.Backbone = "small-cnn:16:4";
+        cap.ImageSize = 16;
+        cap.EmbedSize = 8;
+        cap.HiddenSize = 8;
+        cap.Epochs = 1;
+        o.StreamCaptionerOptions = cap;
+        var trainer = _f.Ml.Transforms.MirrorGan(o);
+        var generator = trainer.Fit(_f.Train);
+        Assert.NotNull(trainer.TextEmbed);
+        Assert.NotNull(trainer.StreamCaptioner);
+        Assert.Equal(trainer.TextEmbed!.Vocabulary.Fingerprint, trainer.StreamCaptioner!.Vocabulary.Fingerprint);
+        Assert.Equal(8, generator.TextDim);
+        Assert.Equal(1, trainer.CompletedIterations);
+    }
+
     private sealed class CaptionImage
     {
         public CaptionImage(string caption, MLImage image) { Caption = caption; Image = image; }
