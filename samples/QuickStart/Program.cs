@@ -52,4 +52,13 @@ foreach (var o in new Option[] { evalModel, evalDataset, evalOut, evalSeed }) ev
 evaluate.SetAction(r => Verbs.Evaluate(r.GetValue(evalModel)!, r.GetValue(evalOut)!, r.GetValue(evalSeed)));
 root.Subcommands.Add(evaluate);
 
-return root.Parse(args).Invoke();
+try
+{
+    return root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+}
+catch (Exception e) when (e is IOException or ArgumentException or InvalidOperationException or UnauthorizedAccessException)
+{
+    // Usage and data problems: the message says what and how to fix it; a stack trace would only hide it.
+    Console.Error.WriteLine($"error: {e.Message}");
+    return 1;
+}
