@@ -107,14 +107,14 @@ public sealed class MirrorGanTrainer : IEstimator<MirrorGanTransformer>
             var step = new GlamStep(state, stream, o.StreamWeight, o.KlWeight, o.EmaWarmup) { LossHook = LossHook };
             var samples = o.SampleFolder is null ? null : new GlamSamples(data, o.SampleCaptions, network, device);
             Train(state, step, data, device, checkpoint, samples, ch);
-            var result = ExportEma(state, text.MaxWords);
-            foreach (var d in ds) d.Dispose();
-            foreach (var opt in dOpts) opt.Dispose();
-            return result;
+            return ExportEma(state, text.MaxWords);
         }
         finally
         {
             captionerNet?.to(torch.CPU);
+            foreach (var d in ds) d.Dispose();
+            foreach (var opt in dOpts) opt.Dispose();
+            g.Dispose();
         }
     }
 

@@ -66,3 +66,12 @@ internal sealed class ListProgress<T> : IProgress<T>
         _also?.Invoke(value);
     }
 }
+
+/// <summary>
+/// The trainer tests compare losses bit for bit across runs, and torch's RNG is process-global: other test classes
+/// seeding or drawing from it in parallel would change the draws. This collection runs alone.
+/// </summary>
+[CollectionDefinition("Glam trainer", DisableParallelization = true)]
+public sealed class GlamTrainerCollection
+{
+}
