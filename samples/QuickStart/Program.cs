@@ -1,18 +1,64 @@
-// The README's main job. It grows with the project: today it checks the native back end and reports what
-// is available; the GLAM trainer issue turns it into "train MirrorGAN on built-in Shapes and generate".
-using Microsoft.ML.MirrorGan;
-using TorchSharp;
+// The README's main job: train MirrorGAN on built-in Shapes (no downloads), save model.zip, generate images for
+// held-out prompts, re-caption them and write a gallery and metrics. Verbs generate / caption / evaluate work on a
+// saved model. Run with --help for every option.
+using System.CommandLine;
+using Microsoft.ML.MirrorGan.QuickStart;
 
-TorchRuntime.EnsureLoaded();
-var device = TorchRuntime.ResolveDevice("auto");
-Console.WriteLine($"Microsoft.ML.MirrorGan QuickStart");
-Console.WriteLine($"  TorchSharp {typeof(torch).Assembly.GetName().Version}, device: {device}, threads: {torch.get_num_threads()}");
-using (var scope = torch.NewDisposeScope())
+var root = new RootCommand("MirrorGAN QuickStart: train on built-in Shapes (default), save model.zip, generate, re-caption, evaluate.");
+var dataset = new Option<string>("--dataset") { Description = "shapes | fashion-mnist | cub | coco", DefaultValueFactory = _ => "shapes" };
+dataset.AcceptOnlyFromAmong("shapes", "fashion-mnist", "cub", "coco");
+var dataPath = new Option<string?>("--data-path") { Description = "Root folder of CUB (data/birds) or COCO (data/coco); not needed for shapes and fashion-mnist." };
+var preset = new Option<string?>("--preset") { Description = "tiny | cub | coco (default: tiny for shapes/fashion-mnist, cub/coco for those datasets)" };
+var iterations = new Option<int?>("--iterations") { Description = "GAN iterations (default: as many as fit in --gan-minutes)" };
+var ganMinutes = new Option<double>("--gan-minutes") { Description = "Time budget of the GAN stage", DefaultValueFactory = _ => 6.0 };
+var output = new Option<string>("--out") { Description = "Output folder", DefaultValueFactory = _ => "mirrorgan-output" };
+var device = new Option<string>("--device") { Description = "auto | cpu | cuda:N", DefaultValueFactory = _ => "auto" };
+var seed = new Option<int>("--seed") { Description = "Seed of data, weights and generation", DefaultValueFactory = _ => 1 };
+var lambda = new Option<double?>("--lambda") { Description = "STREAM loss weight λ (default: the preset's, 20)" };
+var threads = new Option<int>("--threads") { Description = "Torch intra-op threads (1 is fastest on a busy 2-core machine)", DefaultValueFactory = _ => 1 };
+var stemSeconds = new Option<int>("--stem-seconds") { Description = "Time budget of TextEmbed pretraining", DefaultValueFactory = _ => 50 };
+var streamSeconds = new Option<int>("--stream-seconds") { Description = "Time budget of StreamCaptioner pretraining", DefaultValueFactory = _ => 50 };
+var batchSize = new Option<int?>("--batch-size") { Description = "GAN batch size (default: the preset's)" };
+var ablation = new Option<bool>("--ablation") { Description = "Also train λ = 0 with the same budget and report both (doubles the GAN time)" };
+foreach (var o in new Option[] { dataset, dataPath, preset, iterations, ganMinutes, output, device, seed, lambda, threads, stemSeconds, streamSeconds, batchSize, ablation }) root.Options.Add(o);
+root.SetAction(r => TrainJob.Run(new TrainSettings(
+    r.GetValue(dataset)!, r.GetValue(dataPath), r.GetValue(preset), r.GetValue(iterations), r.GetValue(ganMinutes), r.GetValue(output)!,
+    r.GetValue(device)!, r.GetValue(seed), r.GetValue(lambda), r.GetValue(threads), r.GetValue(ablation), r.GetValue(stemSeconds), r.GetValue(streamSeconds), r.GetValue(batchSize))));
+
+var model = new Option<string>("--model") { Description = "A model.zip saved by the main job", Required = true };
+var prompts = new Option<string>("--prompts") { Description = "Text file, one caption per line", Required = true };
+var genSeed = new Option<int>("--seed") { Description = "Seed of every line's noise", DefaultValueFactory = _ => 0 };
+var genOut = new Option<string>("--out") { Description = "Output folder for <line index>.png", Required = true };
+var generate = new Command("generate", "Generate one PNG per prompt line (DIR/<0-based line index>.png, final resolution).");
+foreach (var o in new Option[] { model, prompts, genSeed, genOut }) generate.Options.Add(o);
+generate.SetAction(r => Verbs.Generate(r.GetValue(model)!, r.GetValue(prompts)!, r.GetValue(genSeed), r.GetValue(genOut)!));
+root.Subcommands.Add(generate);
+
+var capModel = new Option<string>("--model") { Description = "A model.zip saved by the main job", Required = true };
+var images = new Option<string>("--images") { Description = "Folder of images (png/jpg)", Required = true };
+var caption = new Command("caption", "Caption every image of a folder; prints file<TAB>caption lines.");
+caption.Options.Add(capModel);
+caption.Options.Add(images);
+caption.SetAction(r => Verbs.Caption(r.GetValue(capModel)!, r.GetValue(images)!));
+root.Subcommands.Add(caption);
+
+var evalModel = new Option<string>("--model") { Description = "A model.zip saved by the main job", Required = true };
+var evalDataset = new Option<string>("--dataset") { Description = "shapes (held-out seeds and held-out attribute combinations)", DefaultValueFactory = _ => "shapes" };
+evalDataset.AcceptOnlyFromAmong("shapes");
+var evalOut = new Option<string>("--out") { Description = "Where to write metrics.json", DefaultValueFactory = _ => "metrics.json" };
+var evalSeed = new Option<int>("--seed") { Description = "Seed of the generated images", DefaultValueFactory = _ => 1 };
+var evaluate = new Command("evaluate", "Generate for held-out prompts and write the metrics JSON.");
+foreach (var o in new Option[] { evalModel, evalDataset, evalOut, evalSeed }) evaluate.Options.Add(o);
+evaluate.SetAction(r => Verbs.Evaluate(r.GetValue(evalModel)!, r.GetValue(evalOut)!, r.GetValue(evalSeed)));
+root.Subcommands.Add(evaluate);
+
+try
 {
-    var x = torch.randn(1, 3, 64, 64);
-    var y = torch.nn.functional.conv2d(x, torch.randn(8, 3, 3, 3), padding: new long[] { 1, 1 });
-    Console.WriteLine($"  native check: conv2d {string.Join("x", x.shape)} -> {string.Join("x", y.shape)} ok");
+    return root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
 }
-Console.WriteLine("  available now: ML.NET persistence base for TorchSharp transformers (save/load model.zip).");
-Console.WriteLine("  coming (see issues): Shapes/Fashion-MNIST/CUB/COCO data, TextEmbed (STEM), StreamCaptioner (STREAM),");
-Console.WriteLine("  MirrorGanTrainer (GLAM), ONNX export. This command will then train on built-in Shapes and generate images.");
+catch (Exception e) when (e is IOException or ArgumentException or InvalidOperationException or UnauthorizedAccessException)
+{
+    // Usage and data problems: the message says what and how to fix it; a stack trace would only hide it.
+    Console.Error.WriteLine($"error: {e.Message}");
+    return 1;
+}

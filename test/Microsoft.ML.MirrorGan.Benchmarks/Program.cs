@@ -1,4 +1,9 @@
-// Usage: dotnet run --project test/Microsoft.ML.MirrorGan.Benchmarks -c Release -- <stem-shapes|stem-fashion|onnx-speed> [minutes] [threads]
+// Usage: dotnet run --project test/Microsoft.ML.MirrorGan.Benchmarks -c Release -- <command> [args]
+//   stem-shapes|stem-fashion [minutes] [threads]   STEM pretraining report
+//   onnx-speed [ignored] [threads]                 TorchSharp vs ONNX Runtime generation (BenchmarkDotNet)
+//   fashion-classifier [minutes]                   built-in Fashion-MNIST classifier for IS / class accuracy
+//   scalar-race                                    TorchSharp Scalar lifetime race, with and without TorchGcGuard
+//   glam-memory [steps] [threads] [tiny]           RSS every 50 GAN steps; "tiny" uses the Tiny preset's network
 // Trains STEM (DAMSM pretraining) for a bounded time and reports R-precision and text→image retrieval on held-out
 // real images. `scalar-race` reproduces TorchSharp's Scalar lifetime race with and without TorchGcGuard.
 // Not a test: numbers depend on the machine and its load; the report records them with the settings.
@@ -7,8 +12,14 @@ using Microsoft.ML.MirrorGan.Benchmarks;
 
 if (args.Length < 1)
 {
-    Console.Error.WriteLine("usage: Benchmarks <stem-shapes|stem-fashion|onnx-speed> [minutes] [threads]");
+    Console.Error.WriteLine("usage: Benchmarks <stem-shapes|stem-fashion|onnx-speed|fashion-classifier|scalar-race> [minutes] [threads] | glam-memory [steps] [threads] [tiny]");
     return 2;
+}
+if (args[0] == "glam-memory")
+{
+    TorchSharp.torch.set_num_threads(args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 1);
+    GlamBenchmarks.Memory(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 500, args.Length > 3 && args[3] == "tiny");
+    return 0;
 }
 double minutes = args.Length > 1 ? double.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 4.5;
 // Default 1 intra-op thread: on a machine shared with other jobs, OpenMP threads spinning against each other made

@@ -2,8 +2,8 @@
 // Loads the model the way a service would (Model.Load only), transforms the ML.NET binary input file and
 // writes the result as ML.NET binary, so the calling test can compare values bit for bit.
 // With imageFolder: images cannot be stored in .idv, so the input has an 'ImagePath' text column; the host loads
-// those files into an 'Image' column (mlContext.Transforms.LoadImages) before the model and drops image columns
-// before writing the output.
+// those files into an 'Image' column (mlContext.Transforms.LoadImages) before the model. Image columns (read or
+// generated) are always dropped before writing the output, as .idv cannot hold them.
 using Microsoft.ML;
 using Microsoft.ML.Transforms.Image;
 
@@ -18,10 +18,9 @@ var input = ml.Data.LoadFromBinary(args[1]);
 if (args.Length == 4)
     input = ml.Transforms.LoadImages("Image", args[3], "ImagePath").Fit(input).Transform(input);
 var output = model.Transform(input);
-if (args.Length == 4)
 {
     var images = output.Schema.Where(c => !c.IsHidden && c.Type is ImageDataViewType).Select(c => c.Name).Distinct().ToArray();
-    output = ml.Transforms.DropColumns(images).Fit(output).Transform(output);
+    if (images.Length > 0) output = ml.Transforms.DropColumns(images).Fit(output).Transform(output);
 }
 using (var stream = File.Create(args[2]))
     ml.Data.SaveAsBinary(output, stream, keepHidden: false);

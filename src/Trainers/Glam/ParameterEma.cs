@@ -21,10 +21,16 @@ internal sealed class ParameterEma : IDisposable
     }
 
     /// <summary>average ← decay·average + (1 − decay)·parameter.</summary>
-    public void Update()
+    /// <param name="step">
+    /// With a step number, the decay is min(decay, (1 + step)/(10 + step)) (TensorFlow's num_updates rule): early averages
+    /// follow the weights closely instead of staying near the random initialisation, which matters for runs of a few
+    /// hundred steps. Null: the constant decay, as MirrorGAN.
+    /// </param>
+    public void Update(int? step = null)
     {
+        double decay = step is { } t ? Math.Min(_decay, (1.0 + t) / (10.0 + t)) : _decay;
         using var noGrad = torch.no_grad();
-        foreach (var (live, avg) in _pairs) avg.mul_(_decay).add_(live, alpha: 1 - _decay);
+        foreach (var (live, avg) in _pairs) avg.mul_(decay).add_(live, alpha: 1 - decay);
     }
 
     /// <summary>Copies the averages into the module until the returned scope is disposed (then restores the live weights).</summary>

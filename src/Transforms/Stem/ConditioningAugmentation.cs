@@ -31,12 +31,23 @@ public sealed class ConditioningAugmentation : nn.Module<Tensor, (Tensor Code, T
     public override (Tensor Code, Tensor Mu, Tensor LogVar) forward(Tensor sentence)
     {
         using var scope = NewDisposeScope();
-        var h = nn.functional.glu(fc.call(sentence), 1);
-        var mu = h.narrow(1, 0, ConditionSize);
-        var logVar = h.narrow(1, ConditionSize, ConditionSize);
+        var (mu, logVar) = Distribution(sentence);
         var eps = torch.randn_like(mu);
         var code = mu + torch.exp(logVar * 0.5) * eps;
         return (code.MoveToOuterDisposeScope(), mu.MoveToOuterDisposeScope(), logVar.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>
+    /// μ and log σ² (each B×c) without sampling, so a caller can draw ε from its own generator (per-row seeds at
+    /// generation time) and form μ + exp(½ log σ²) ⊙ ε itself.
+    /// </summary>
+    public (Tensor Mu, Tensor LogVar) Distribution(Tensor sentence)
+    {
+        using var scope = NewDisposeScope();
+        var h = nn.functional.glu(fc.call(sentence), 1);
+        var mu = h.narrow(1, 0, ConditionSize);
+        var logVar = h.narrow(1, ConditionSize, ConditionSize);
+        return (mu.MoveToOuterDisposeScope(), logVar.MoveToOuterDisposeScope());
     }
 
     /// <summary>KL(N(μ, σ²) ‖ N(0, I)) averaged over all B×c elements (the original's mean, weight 1 in G's loss).</summary>

@@ -1,0 +1,118 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using Microsoft.ML.Data;
+using Microsoft.ML.MirrorGan.Data;
+using Microsoft.ML.MirrorGan.Evaluation;
+using Microsoft.ML.MirrorGan.Imaging;
+using Microsoft.ML.MirrorGan.Stem;
+
+namespace Microsoft.ML.MirrorGan.QuickStart;
+
+/// <summary>Generates images for held-out prompts with a saved chain, re-captions them and scores them.</summary>
+internal static class Evaluation
+{
+    private sealed record PromptSet(string Name, string[] Captions, int[] Classes, ShapesScene[]? Scenes);
+
+    public static Dictionary<string, object> Run(MLContext ml, ITransformer chain, string dataset, int seed, string folder, bool writeGallery)
+    {
+        var text = ((IEnumerable<ITransformer>)chain).OfType<TextEmbedTransformer>().FirstOrDefault()
+            ?? throw new InvalidOperationException("The model is not a TextEmbed → MirrorGan → StreamCaptioner chain saved by the QuickStart.");
+        var result = new Dictionary<string, object>();
+        var gallery = new List<(string Set, string Prompt, MLImage Image, string Caption, string Verdict)>();
+        foreach (var set in Sets(ml, dataset, seed))
+        {
+            var rows = set.Captions.Select(c => new Prompts { Caption = c, Seed = seed }).ToList();
+            var output = chain.Transform(ml.Data.LoadFromEnumerable(rows));
+            var images = output.GetColumn<MLImage>("GeneratedImage").ToArray();
+            var captions = output.Schema.GetColumnOrNull("GeneratedCaption") is null ? null : output.GetColumn<string>("GeneratedCaption").ToArray();
+            var metrics = new Dictionary<string, object> { ["count"] = images.Length };
+            var imageFeatures = text.EncodeImages(images);
+            var sentences = text.EncodeCaptions(set.Captions).SentenceFeatures;
+            int candidates = Math.Min(100, set.Classes.Length - set.Classes.GroupBy(c => c).Max(g => g.Count()) + 1);
+            if (candidates >= 2)
+            {
+                var rp = new RPrecision { Candidates = candidates, Folds = 10, Seed = seed }.Compute(imageFeatures, sentences, set.Classes);
+                metrics["r_precision"] = new { mean = rp.Mean, std = rp.StdDev, candidates };
+            }
+            string[] verdicts = new string[images.Length];
+            if (set.Scenes is { } scenes)
+            {
+                var scores = images.Select((img, i) => ShapesScorer.Score(img, scenes[i])).ToArray();
+                double Rate(Func<ShapesScore, bool?> f) => scores.Count(x => f(x) == true) / (double)Math.Max(1, scores.Count(x => f(x) is not null));
+                metrics["semantic_accuracy"] = new
+                {
+                    background = Rate(x => x.Background), color = Rate(x => x.Color), shape = Rate(x => x.Shape),
+                    size = Rate(x => x.Size), position = Rate(x => x.Position), all = Rate(x => x.AllCorrect),
+                };
+                for (int i = 0; i < scores.Length; i++)
+                    verdicts[i] = $"bg {Mark(scores[i].Background)} colour {Mark(scores[i].Color)} shape {Mark(scores[i].Shape)} size {Mark(scores[i].Size)} position {Mark(scores[i].Position)}";
+                if (captions is not null)
+                {
+                    var acc = ShapesCaptionAccuracy.Score(captions, scenes);
+                    metrics["recaption_accuracy"] = new { color = acc.Color, shape = acc.Shape, size = acc.Size, position = acc.Position, all = acc.All };
+                }
+            }
+            result[set.Name] = metrics;
+            Console.WriteLine($"  {set.Name}: {JsonSerializer.Serialize(metrics)}");
+            for (int i = 0; i < Math.Min(24, images.Length); i++)
+                gallery.Add((set.Name, set.Captions[i], images[i], captions?[i] ?? "", verdicts[i] ?? ""));
+        }
+        if (writeGallery) WriteGallery(folder, gallery);
+        return result;
+    }
+
+    private static string Mark(bool? ok) => ok switch { true => "✓", false => "✗", null => "–" };
+
+    private static IEnumerable<PromptSet> Sets(MLContext ml, string dataset, int seed)
+    {
+        if (dataset == "shapes")
+        {
+            foreach (var (name, options) in new[] { ("held_out_seeds", ShapesSetup.HeldOutSeeds(seed)), ("held_out_combinations", ShapesSetup.HeldOutCombinations(seed)) })
+            {
+                var data = new ShapesDataset(options);
+                var scenes = data.Scenes.ToArray();
+                yield return new PromptSet(name, scenes.Select(data.CanonicalCaption).ToArray(), scenes.Select(s => s.ClassId).ToArray(), scenes);
+            }
+        }
+        else if (dataset == "fashion-mnist")
+        {
+            var test = ml.Data.LoadFashionMnist(new FashionMnistOptions { Split = DatasetSplit.Test, ImageSize = 64, MaxImages = 300, CaptionsPerImage = 1, Seed = seed });
+            yield return new PromptSet("test", test.GetColumn<string>("Caption").ToArray(), test.GetColumn<int>("ClassId").ToArray(), null);
+        }
+        else
+        {
+            throw new ArgumentException($"Evaluation for '{dataset}' needs its test split; run the evaluate verb with --dataset shapes, or evaluate CUB/COCO with RPrecision in code.");
+        }
+    }
+
+    private static void WriteGallery(string folder, List<(string Set, string Prompt, MLImage Image, string Caption, string Verdict)> items)
+    {
+        string imageFolder = Path.Combine(folder, "images");
+        Directory.CreateDirectory(imageFolder);
+        var html = new StringBuilder("<!doctype html><meta charset=\"utf-8\"><title>MirrorGAN QuickStart</title>")
+            .Append("<style>body{font-family:sans-serif}td{padding:4px;vertical-align:middle}img{image-rendering:pixelated;width:128px}</style>")
+            .Append("<h1>MirrorGAN QuickStart gallery</h1><p>Prompt → generated image (EMA generator) → STREAM re-caption; the Shapes scorer's verdict per attribute.</p>");
+        var tiles = new List<float[]>();
+        int size = items.Count > 0 ? items[0].Image.Width : 64;
+        foreach (var group in items.GroupBy(i => i.Set))
+        {
+            html.Append($"<h2>{WebUtility.HtmlEncode(group.Key)}</h2><table><tr><th>prompt</th><th>image</th><th>re-caption</th><th>scorer</th></tr>");
+            int k = 0;
+            foreach (var item in group)
+            {
+                string name = $"{group.Key}_{k++}.png";
+                var chw = ImageTensor.ToChw(item.Image, size);
+                File.WriteAllBytes(Path.Combine(imageFolder, name), ImageTensor.ToPng(chw, size));
+                tiles.Add(chw);
+                html.Append($"<tr><td>{WebUtility.HtmlEncode(item.Prompt)}</td><td><img src=\"images/{name}\"></td><td>{WebUtility.HtmlEncode(item.Caption)}</td><td>{WebUtility.HtmlEncode(item.Verdict)}</td></tr>");
+            }
+            html.Append("</table>");
+        }
+        File.WriteAllText(Path.Combine(folder, "gallery.html"), html.ToString());
+        if (tiles.Count > 0) File.WriteAllBytes(Path.Combine(folder, "grid.png"), ImageGrid.ToPng(tiles, size, 8));
+    }
+
+    public static void WriteJson(string path, object value) =>
+        File.WriteAllText(path, JsonSerializer.Serialize(value, new JsonSerializerOptions { WriteIndented = true }));
+}

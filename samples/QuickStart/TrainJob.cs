@@ -1,0 +1,132 @@
+using System.Diagnostics;
+using Microsoft.ML.Data;
+using Microsoft.ML.MirrorGan.Captioning;
+using Microsoft.ML.MirrorGan.Data;
+using Microsoft.ML.MirrorGan.Glam;
+using Microsoft.ML.MirrorGan.Stem;
+using TorchSharp;
+
+namespace Microsoft.ML.MirrorGan.QuickStart;
+
+/// <summary>Command-line settings of the main job.</summary>
+internal sealed record TrainSettings(string Dataset, string? DataPath, string? Preset, int? Iterations, double GanMinutes, string Output,
+    string Device, int Seed, double? Lambda, int Threads, bool Ablation, int StemSeconds, int StreamSeconds, int? BatchSize);
+
+/// <summary>The main job: data → TextEmbed → StreamCaptioner → MirrorGan → model.zip → generate, re-caption, evaluate.</summary>
+internal static class TrainJob
+{
+    public static int Run(TrainSettings s)
+    {
+        var total = Stopwatch.StartNew();
+        TorchRuntime.EnsureLoaded();
+        torch.set_num_threads(Math.Max(1, s.Threads));
+        var device = TorchRuntime.ResolveDevice(s.Device);
+        Directory.CreateDirectory(s.Output);
+        Console.WriteLine($"MirrorGAN QuickStart: dataset {s.Dataset}, device {device}, torch threads {torch.get_num_threads()}, output '{Path.GetFullPath(s.Output)}'");
+        var ml = new MLContext(seed: s.Seed);
+        // MLContext.Log carries the trainers' messages ("[Source=..., Kind=Info] MirrorGan: ..."); progress lines come via IProgress.
+        ml.Log += (_, e) =>
+        {
+            int at = e.Message.IndexOf("MirrorGan: ", StringComparison.Ordinal);
+            if (e.Kind >= Microsoft.ML.Runtime.ChannelMessageKind.Info && at >= 0 && !e.Message.Contains("MirrorGan: iter", StringComparison.Ordinal))
+                Console.WriteLine($"  [{total.Elapsed:mm\\:ss}] {e.Message[at..]}");
+        };
+        var times = new Dictionary<string, double>();
+        var clock = Stopwatch.StartNew();
+        var (train, presetName) = TrainingData.Load(ml, s);
+        times["data_s"] = clock.Elapsed.TotalSeconds;
+
+        var options = Presets.Trainer(presetName);
+        options.Device = s.Device;
+        options.Seed = s.Seed;
+        if (s.Lambda is { } l) options.StreamWeight = l;
+        if (s.BatchSize is { } b) options.BatchSize = b;
+
+        clock.Restart();
+        var stem = options.TextEmbedOptions!;
+        stem.Seed = s.Seed;
+        stem.Device = s.Device;
+        stem.MaxTrainingTime = TimeSpan.FromSeconds(s.StemSeconds);
+        stem.Epochs = 100;
+        stem.Progress = new Throttled<TextEmbedProgress>(p => $"TextEmbed epoch {p.Epoch} step {p.Step} loss {p.Loss:F3} ({p.Elapsed.TotalSeconds:F0} s)");
+        Console.WriteLine($"[1/4] TextEmbed (STEM, DAMSM pretraining, ≤ {stem.MaxTrainingTime.Value.TotalSeconds:F0} s)");
+        var textEmbed = ml.Transforms.TextEmbed(stem).Fit(train);
+        times["text_embed_s"] = clock.Elapsed.TotalSeconds;
+
+        clock.Restart();
+        var cap = options.StreamCaptionerOptions!;
+        cap.Vocabulary = textEmbed.Vocabulary;
+        cap.Seed = s.Seed;
+        cap.Device = s.Device;
+        cap.MaxTrainingTime = TimeSpan.FromSeconds(s.StreamSeconds);
+        cap.Epochs = 100;
+        cap.Progress = new Throttled<StreamProgress>(p => $"STREAM epoch {p.Epoch} step {p.Step} loss {p.Loss:F3} ({p.Elapsed.TotalSeconds:F0} s)");
+        Console.WriteLine($"[2/4] StreamCaptioner (STREAM pretraining, ≤ {cap.MaxTrainingTime.Value.TotalSeconds:F0} s)");
+        var captioner = ml.Transforms.StreamCaptioner(cap).Fit(train);
+        times["stream_captioner_s"] = clock.Elapsed.TotalSeconds;
+
+        options.TextEmbed = textEmbed;
+        options.StreamCaptioner = captioner;
+        options.Iterations = s.Iterations ?? 1_000_000;
+        options.MaxTrainingTime = TimeSpan.FromMinutes(s.GanMinutes);
+        options.SampleFolder = Path.Combine(s.Output, "samples");
+        options.CheckpointFolder = Path.Combine(s.Output, "checkpoint");
+        options.Columns = new MirrorGanColumns { Seed = "Seed" };
+        options.Progress = new Progress<MirrorGanProgress>(p => Console.WriteLine($"  GAN {p}"));
+
+        var runs = new List<(string Name, double Lambda)> { ("default", options.StreamWeight) };
+        if (s.Ablation) runs.Add(("lambda0", 0));
+        var metrics = new Dictionary<string, object>();
+        foreach (var (name, lam) in runs)
+        {
+            clock.Restart();
+            options.StreamWeight = lam;
+            string folder = name == "default" ? s.Output : Path.Combine(s.Output, name);
+            options.SampleFolder = Path.Combine(folder, "samples");
+            options.CheckpointFolder = Path.Combine(folder, "checkpoint");
+            Console.WriteLine($"[3/4] MirrorGan (GLAM, λ = {lam}, ≤ {s.GanMinutes:F1} min{(s.Iterations is { } it ? $" or {it} iterations" : "")}); sample grids in '{options.SampleFolder}'");
+            var trainer = ml.Transforms.MirrorGan(options);
+            var generator = trainer.Fit(train);
+            times[$"gan_{name}_s"] = clock.Elapsed.TotalSeconds;
+            var chain = trainer.Chain(generator);
+            string zip = Path.Combine(folder, "model.zip");
+            ml.Model.Save(chain, Prompts.Schema(ml), zip);
+            Console.WriteLine($"  saved {zip} ({new FileInfo(zip).Length / 1024} KB) after {trainer.CompletedIterations} iterations");
+
+            clock.Restart();
+            Console.WriteLine($"[4/4] Generating held-out prompts, re-captioning and scoring ({name})");
+            var result = Evaluation.Run(ml, chain, s.Dataset, s.Seed, folder, writeGallery: true);
+            result["iterations"] = trainer.CompletedIterations;
+            result["lambda"] = lam;
+            times[$"evaluate_{name}_s"] = clock.Elapsed.TotalSeconds;
+            metrics[name] = result;
+        }
+        times["total_s"] = total.Elapsed.TotalSeconds;
+        var report = new Dictionary<string, object>
+        {
+            ["dataset"] = s.Dataset, ["preset"] = presetName, ["seed"] = s.Seed, ["torch_threads"] = torch.get_num_threads(),
+            ["device"] = device.ToString(), ["runs"] = metrics, ["wall_times"] = times,
+        };
+        Evaluation.WriteJson(Path.Combine(s.Output, "metrics.json"), report);
+        Console.WriteLine($"GC: {GC.CollectionCount(0)} gen0 / {GC.CollectionCount(2)} gen2 collections (fewer collections, fewer chances for the open TorchSharp Scalar race).");
+        Console.WriteLine($"Done in {total.Elapsed.TotalMinutes:F1} min. Open {Path.Combine(s.Output, "gallery.html")}; metrics in {Path.Combine(s.Output, "metrics.json")}.");
+        return 0;
+    }
+}
+
+/// <summary>Prints every report that comes at least 10 s after the previous one.</summary>
+internal sealed class Throttled<T> : IProgress<T>
+{
+    private readonly Func<T, string> _format;
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private TimeSpan _last = TimeSpan.FromSeconds(-100);
+
+    public Throttled(Func<T, string> format) => _format = format;
+
+    public void Report(T value)
+    {
+        if (_clock.Elapsed - _last < TimeSpan.FromSeconds(10)) return;
+        _last = _clock.Elapsed;
+        Console.WriteLine("  " + _format(value));
+    }
+}

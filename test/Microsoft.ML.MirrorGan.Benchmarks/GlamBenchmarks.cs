@@ -1,0 +1,64 @@
+using System.Diagnostics;
+using Microsoft.ML.MirrorGan.Captioning;
+using Microsoft.ML.MirrorGan.Data;
+using Microsoft.ML.MirrorGan.Glam;
+using Microsoft.ML.MirrorGan.Stem;
+
+namespace Microsoft.ML.MirrorGan.Benchmarks;
+
+/// <summary>
+/// GLAM memory check: trains a tiny MirrorGAN for N steps through the public trainer and prints the process's resident
+/// memory every 50 steps. Every step runs in a dispose scope, so RSS must be flat after warm-up.
+/// </summary>
+internal static class GlamBenchmarks
+{
+    public static void Memory(int steps, bool tinyPreset)
+    {
+        var ml = new MLContext(seed: 1);
+        var train = ml.Data.LoadMirrorGanShapes(new ShapesOptions { ImageSize = 64, Count = 400, Seed = 2, CaptionsPerImage = 1 });
+        var text = ml.Transforms.TextEmbed(new TextEmbedOptions
+        {
+            EmbeddingSize = 32, HiddenSize = 16, MaxWords = 12, BatchSize = 32, Backbone = "small-cnn:32:8", ImageSize = 32, Epochs = 1, Seed = 1, Device = "cpu",
+        }).Fit(train);
+        var cap = StreamCaptionerOptions.Tiny();
+        cap.Vocabulary = text.Vocabulary;
+        cap.Epochs = 1;
+        var captioner = ml.Transforms.StreamCaptioner(cap).Fit(train);
+        var options = tinyPreset ? MirrorGanTrainerOptions.Tiny() : new MirrorGanTrainerOptions
+        {
+            Network = new GlamNetworkOptions { Stages = 1, GeneratorDim = 4, DiscriminatorDim = 4, ResidualBlocks = 1, ZDim = 8, ConditionDim = 8 },
+            BatchSize = 8,
+        };
+        options.TextEmbed = text;
+        options.StreamCaptioner = captioner;
+        options.Iterations = steps;
+        options.Device = "cpu";
+        options.ReportEvery = 50;
+        options.CheckpointFolder = null;
+        options.SampleFolder = null;
+        var process = Process.GetCurrentProcess();
+        var rss = new List<(int Step, long Bytes)>();
+        var clock = Stopwatch.StartNew();
+        options.Progress = new Sync<MirrorGanProgress>(p =>
+        {
+            process.Refresh();
+            rss.Add((p.Iteration, process.WorkingSet64));
+            Console.WriteLine($"step {p.Iteration,5}  RSS {process.WorkingSet64 / 1048576.0,8:F1} MB  {p.ImagesPerSecond / options.BatchSize:F2} steps/s  load {Load()}");
+        });
+        ml.Transforms.MirrorGan(options).Fit(train);
+        var warm = rss.First(r => r.Step >= Math.Min(100, steps));
+        var last = rss[^1];
+        Console.WriteLine($"{(tinyPreset ? "Tiny preset" : "minimal net")}, batch {options.BatchSize}: {steps} steps in {clock.Elapsed.TotalSeconds:F0} s; " +
+            $"RSS after step {warm.Step}: {warm.Bytes / 1048576.0:F1} MB, after step {last.Step}: {last.Bytes / 1048576.0:F1} MB " +
+            $"(growth {(last.Bytes - warm.Bytes) / 1048576.0:F1} MB over {last.Step - warm.Step} steps)");
+    }
+
+    private static string Load() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?";
+
+    private sealed class Sync<T> : IProgress<T>
+    {
+        private readonly Action<T> _action;
+        public Sync(Action<T> action) => _action = action;
+        public void Report(T value) => _action(value);
+    }
+}

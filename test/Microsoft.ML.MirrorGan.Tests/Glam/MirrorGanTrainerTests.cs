@@ -1,0 +1,208 @@
+using Microsoft.ML.Data;
+using Microsoft.ML.MirrorGan.Glam;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.MirrorGan.Tests.Glam;
+
+[Collection("Glam trainer")]
+public class MirrorGanTrainerTests : IClassFixture<GlamFixture>
+{
+    private readonly GlamFixture _f;
+
+    public MirrorGanTrainerTests(GlamFixture fixture) => _f = fixture;
+
+    [Fact]
+    public void Resume_continues_with_exactly_the_losses_of_an_uninterrupted_run()
+    {
+        using var dir = TestPaths.NewTempDir();
+        var straight = _f.Options(4);
+        var all = new ListProgress<MirrorGanProgress>();
+        straight.Progress = all;
+        _f.Ml.Transforms.MirrorGan(straight).Fit(_f.Train);
+
+        var first = _f.Options(2);
+        first.CheckpointFolder = dir.Path;
+        _f.Ml.Transforms.MirrorGan(first).Fit(_f.Train);
+        var second = _f.Options(4);
+        second.CheckpointFolder = dir.Path;
+        second.Resume = true;
+        var resumed = new ListProgress<MirrorGanProgress>();
+        second.Progress = resumed;
+        var trainer = _f.Ml.Transforms.MirrorGan(second);
+        trainer.Fit(_f.Train);
+
+        Assert.Equal(new[] { 3, 4 }, resumed.Items.Select(p => p.Iteration));
+        Assert.Equal(4, trainer.CompletedIterations);
+        for (int k = 0; k < 2; k++)
+        {
+            var a = all.Items[2 + k];
+            var b = resumed.Items[k];
+            Assert.Equal(a.GeneratorLoss, b.GeneratorLoss);
+            Assert.Equal(a.DiscriminatorLosses, b.DiscriminatorLosses);
+            Assert.Equal(a.StreamLoss, b.StreamLoss);
+        }
+    }
+
+    [Fact]
+    public void A_non_finite_loss_stops_with_the_iteration_and_term_and_keeps_the_last_checkpoint()
+    {
+        using var dir = TestPaths.NewTempDir();
+        var o = _f.Options(5);
+        o.CheckpointFolder = dir.Path;
+        o.CheckpointEvery = 1;
+        var trainer = _f.Ml.Transforms.MirrorGan(o);
+        int calls = 0;
+        trainer.LossHook = (name, t) => name == "stream" && ++calls == 3 ? t * double.NaN : t;
+        var e = Assert.Throws<MirrorGanTrainingException>(() => trainer.Fit(_f.Train));
+        Assert.Equal(2, e.Iteration);
+        Assert.Equal("stream", e.Term);
+        Assert.Contains("iteration 2", e.Message);
+        string checkpoint = Path.Combine(dir.Path, "checkpoint.bin");
+        Assert.Contains(checkpoint, e.Message);
+
+        // The checkpoint is iteration 2's (the last good one) and resumes.
+        var again = _f.Options(3);
+        again.CheckpointFolder = dir.Path;
+        again.Resume = true;
+        var progress = new ListProgress<MirrorGanProgress>();
+        again.Progress = progress;
+        _f.Ml.Transforms.MirrorGan(again).Fit(_f.Train);
+        Assert.Equal(new[] { 3 }, progress.Items.Select(p => p.Iteration));
+    }
+
+    [Fact]
+    public void Cancellation_writes_a_checkpoint_and_throws()
+    {
+        using var dir = TestPaths.NewTempDir();
+        using var cts = new CancellationTokenSource();
+        var o = _f.Options(50);
+        o.CheckpointFolder = dir.Path;
+        o.CheckpointEvery = 0;
+        o.CancellationToken = cts.Token;
+        o.Progress = new ListProgress<MirrorGanProgress>(p => { if (p.Iteration == 2) cts.Cancel(); });
+        Assert.ThrowsAny<OperationCanceledException>(() => _f.Ml.Transforms.MirrorGan(o).Fit(_f.Train));
+        Assert.True(File.Exists(Path.Combine(dir.Path, "checkpoint.bin")));
+        Assert.Empty(Directory.GetFiles(dir.Path, "*.tmp"));
+    }
+
+    [Fact]
+    public void A_failed_checkpoint_write_leaves_the_previous_checkpoint_intact()
+    {
+        using var dir = TestPaths.NewTempDir();
+        var o = _f.Options(2);
+        o.CheckpointFolder = dir.Path;
+        _f.Ml.Transforms.MirrorGan(o).Fit(_f.Train);
+        string path = Path.Combine(dir.Path, "checkpoint.bin");
+        var before = File.ReadAllBytes(path);
+
+        var more = _f.Options(3);
+        more.CheckpointFolder = dir.Path;
+        more.Resume = true;
+        GlamCheckpoint.StreamWrapper = s => new FailingStream(s, failAfter: before.Length / 2);
+        try
+        {
+            Assert.Throws<IOException>(() => _f.Ml.Transforms.MirrorGan(more).Fit(_f.Train));
+        }
+        finally
+        {
+            GlamCheckpoint.StreamWrapper = null;
+        }
+        Assert.Equal(before, File.ReadAllBytes(path));
+        Assert.Single(Directory.GetFiles(dir.Path)); // no temporary file left behind
+    }
+
+    [Fact]
+    public void Sample_grids_are_written_as_png()
+    {
+        using var dir = TestPaths.NewTempDir();
+        var o = _f.Options(2);
+        o.SampleFolder = dir.Path;
+        o.SampleEvery = 1;
+        o.SampleCaptions = 3;
+        _f.Ml.Transforms.MirrorGan(o).Fit(_f.Train);
+        var files = Directory.GetFiles(dir.Path, "samples_*.png").Select(Path.GetFileName).OrderBy(x => x).ToArray();
+        Assert.Equal(new[] { "samples_000001.png", "samples_000002.png" }, files);
+        using var img = MLImage.CreateFromFile(Path.Combine(dir.Path, files[0]!));
+        Assert.True(img.Width >= 4 * 64 && img.Height >= 3 * 64);
+    }
+
+    [Fact]
+    public void A_captioner_with_another_vocabulary_fails_before_training()
+    {
+        var o = _f.Options(1);
+        var other = new MLContext(seed: 2).Transforms.StreamCaptioner(new Microsoft.ML.MirrorGan.Captioning.StreamCaptionerOptions
+        {
+            Backbone = "small-cnn:16:8", ImageSize = 32, EmbedSize = 8, HiddenSize = 8, Epochs = 1, BatchSize = 4,
+        }).Fit(_f.Ml.Data.LoadFromEnumerable(new[]
+        {
+            new CaptionImage("a zebra", Microsoft.ML.MirrorGan.Data.RgbImage.FromRgb(32, 32, new byte[32 * 32 * 3])),
+            new CaptionImage("two zebras", Microsoft.ML.MirrorGan.Data.RgbImage.FromRgb(32, 32, new byte[32 * 32 * 3])),
+        }));
+        o.StreamCaptioner = other;
+        var e = Assert.ThrowsAny<Exception>(() => _f.Ml.Transforms.MirrorGan(o).Fit(_f.Train));
+        Assert.Contains("vocabular", e.Message, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public void Without_TextEmbed_and_captioner_the_trainer_fits_both_first_with_a_shared_vocabulary()
+    {
+        var o = _f.Options(1);
+        o.TextEmbed = null;
+        o.StreamCaptioner = null;
+        o.TextEmbedOptions = new Microsoft.ML.MirrorGan.Stem.TextEmbedOptions
+        {
+            EmbeddingSize = 8, HiddenSize = 4, MaxWords = 12, BatchSize = 8, Backbone = "small-cnn:32:4", ImageSize = 32, Epochs = 1, Device = "cpu",
+        };
+        var cap = Microsoft.ML.MirrorGan.Captioning.StreamCaptionerOptions.Tiny();
+        cap.Backbone = "small-cnn:16:4";
+        cap.ImageSize = 16;
+        cap.EmbedSize = 8;
+        cap.HiddenSize = 8;
+        cap.Epochs = 1;
+        o.StreamCaptionerOptions = cap;
+        var trainer = _f.Ml.Transforms.MirrorGan(o);
+        var generator = trainer.Fit(_f.Train);
+        Assert.NotNull(trainer.TextEmbed);
+        Assert.NotNull(trainer.StreamCaptioner);
+        Assert.Equal(trainer.TextEmbed!.Vocabulary.Fingerprint, trainer.StreamCaptioner!.Vocabulary.Fingerprint);
+        Assert.Equal(8, generator.TextDim);
+        Assert.Equal(1, trainer.CompletedIterations);
+    }
+
+    private sealed class CaptionImage
+    {
+        public CaptionImage(string caption, MLImage image) { Caption = caption; Image = image; }
+
+        public string Caption { get; set; }
+
+        [Microsoft.ML.Transforms.Image.ImageType(32, 32)]
+        public MLImage Image { get; set; }
+    }
+
+    private sealed class FailingStream : Stream
+    {
+        private readonly Stream _inner;
+        private readonly long _failAfter;
+        private long _written;
+
+        public FailingStream(Stream inner, long failAfter) { _inner = inner; _failAfter = failAfter; }
+
+        public override bool CanRead => false;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => _written;
+        public override long Position { get => _written; set => throw new NotSupportedException(); }
+        public override void Flush() => _inner.Flush();
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count)
+        {
+            if (_written + count > _failAfter) throw new IOException("disk full (simulated)");
+            _inner.Write(buffer, offset, count);
+            _written += count;
+        }
+    }
+}
