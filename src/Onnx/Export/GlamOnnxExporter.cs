@@ -24,7 +24,11 @@ public static class GlamOnnxExporter
     /// <param name="ca">The conditioning augmentation the generator was trained with.</param>
     /// <param name="generator">The generator cascade.</param>
     /// <param name="attentionMaps">Also output each refinement stage's word-attention map.</param>
-    public static byte[] Export(ConditioningAugmentation ca, GlamGenerator generator, bool attentionMaps = false)
+    /// <param name="normalizeSentence">
+    /// Layer-normalise the sentence feature before CA (no affine, eps 1e-5), as <c>MirrorGanGeneratorNet</c> does
+    /// when its <c>NormalizeSentence</c> is on (the tiny preset). The graph input stays the raw sentence feature.
+    /// </param>
+    public static byte[] Export(ConditioningAugmentation ca, GlamGenerator generator, bool attentionMaps = false, bool normalizeSentence = false)
     {
         if (ca is null) throw new ArgumentNullException(nameof(ca));
         if (generator is null) throw new ArgumentNullException(nameof(generator));
@@ -45,8 +49,18 @@ public static class GlamOnnxExporter
         string mask = g.Input(PadMask, DataType.Bool, BatchDim, WordsDim);
         string sentence = g.Input(SentenceFeature, DataType.Float, BatchDim, o.TextDim);
 
+        string caInput = sentence;
+        if (normalizeSentence)
+        {
+            // ONNX LayerNormalization (opset 17) needs a scale; ones and zeros reproduce F.layer_norm without affine.
+            string scale = g.Initializer("ln_scale", Enumerable.Repeat(1f, o.TextDim).ToArray(), o.TextDim);
+            string shift = g.Initializer("ln_bias", new float[o.TextDim], o.TextDim);
+            caInput = g.Node("LayerNormalization", new[] { sentence, scale, shift },
+                OnnxGraphBuilder.Attr("axis", -1L), OnnxGraphBuilder.Attr("epsilon", 1e-5f));
+        }
+
         // CA: GLU(Linear(s)) = [μ ‖ log σ²]; code = μ + exp(½ log σ²) ⊙ ε.
-        string muLogVar = TorchOnnxOps.Glu(g, TorchOnnxOps.Linear(g, caFc, sentence));
+        string muLogVar = TorchOnnxOps.Glu(g, TorchOnnxOps.Linear(g, caFc, caInput));
         string mu = TorchOnnxOps.Slice(g, muLogVar, 1, 0, c);
         string logVar = TorchOnnxOps.Slice(g, muLogVar, 1, c, 2 * c);
         string std = TorchOnnxOps.Unary(g, "Exp", TorchOnnxOps.Binary(g, "Mul", logVar, g.Scalar("half", 0.5f)));

@@ -81,5 +81,11 @@ public static class MirrorGanOnnxExport
 /// </summary>
 internal static class GeneratorHooks
 {
-    public static bool TryAdd(MirrorGanOnnxPackage package, ITransformer transformer, bool attentionMaps) => false;
+    public static bool TryAdd(MirrorGanOnnxPackage package, ITransformer transformer, bool attentionMaps)
+    {
+        if (transformer is not Microsoft.ML.MirrorGan.Glam.MirrorGanTransformer t) return false;
+        var net = t.Generator;
+        package.WithGenerator(net.ConditioningAugmentation, net.Cascade, attentionMaps, net.NormalizeSentence);
+        return true;
+    }
 }

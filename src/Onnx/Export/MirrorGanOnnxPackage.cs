@@ -33,9 +33,9 @@ public sealed class MirrorGanOnnxPackage
     }
 
     /// <summary>Adds conditioning augmentation + generator as one graph (see <see cref="GlamOnnxExporter"/>).</summary>
-    public MirrorGanOnnxPackage WithGenerator(ConditioningAugmentation ca, GlamGenerator generator, bool attentionMaps = false)
+    public MirrorGanOnnxPackage WithGenerator(ConditioningAugmentation ca, GlamGenerator generator, bool attentionMaps = false, bool normalizeSentence = false)
     {
-        var bytes = GlamOnnxExporter.Export(ca, generator, attentionMaps);
+        var bytes = GlamOnnxExporter.Export(ca, generator, attentionMaps, normalizeSentence);
         var (inputs, outputs) = OnnxGraphSignature.Read(bytes);
         var o = generator.Options;
         _files.Add((MirrorGanOnnxNames.GeneratorFile, bytes));

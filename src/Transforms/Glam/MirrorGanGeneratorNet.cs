@@ -46,6 +46,9 @@ public sealed class MirrorGanGeneratorNet : nn.Module<Tensor, Tensor, Tensor, Te
     /// <summary>The cascade without CA.</summary>
     public GlamGenerator Cascade => glam;
 
+    /// <summary>The conditioning augmentation in front of the cascade.</summary>
+    public ConditioningAugmentation ConditioningAugmentation => ca_net;
+
     /// <summary>The sentence feature as CA and the conditional discriminators see it.</summary>
     public Tensor PrepareSentence(Tensor sentence) =>
         NormalizeSentence ? nn.functional.layer_norm(sentence, new long[] { sentence.shape[1] }) : sentence.alias();

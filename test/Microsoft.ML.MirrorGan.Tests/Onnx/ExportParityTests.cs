@@ -56,6 +56,38 @@ public class ExportParityTests
     internal static GlamNetworkOptions TinyGenerator(int stages = 3, bool maskBug = false) =>
         new() { Stages = stages, GeneratorDim = 4, ResidualBlocks = 1, ZDim = 8, ConditionDim = 6, TextDim = 10, ReproduceAttnGanMaskBug = maskBug };
 
+    [Fact]
+    public void MirrorGanTransformer_in_a_chain_exports_its_generator_with_sentence_normalisation()
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(9);
+        var options = TinyGenerator(maskBug: false);
+        var ml = new MLContext(seed: 1);
+        var net = new Microsoft.ML.MirrorGan.Glam.MirrorGanGeneratorNet(options, normalizeSentence: true);
+        RandomiseBatchNorms(net.Cascade, 6);
+        net.eval();
+        var transformer = new Microsoft.ML.MirrorGan.Glam.MirrorGanTransformer(ml, net, maxWords: 5);
+        using var dir = TestPaths.NewTempDir();
+        var manifest = new Microsoft.ML.Data.TransformerChain<ITransformer>(transformer).ExportToOnnx(dir.Path);
+        Assert.NotNull(manifest.Generator);
+
+        int batch = 3, t = 4;
+        var mask = tensor(new[] { false, false, false, false, false, false, true, true, false, false, false, true }).view(batch, t);
+        var words = randn(batch, options.TextDim, t).masked_fill(mask.unsqueeze(1), 0);
+        var sentence = randn(batch, options.TextDim) * 3 + 1; // far from unit scale, so a missing layer norm shows
+        var z = randn(batch, options.ZDim);
+        var eps = randn(batch, options.ConditionDim);
+        Tensor want;
+        using (no_grad()) want = net.Generate(z, eps, sentence, words, mask).Output.Images[^1];
+
+        var got = Run(File.ReadAllBytes(Path.Combine(dir.Path, MirrorGanOnnxNames.GeneratorFile)),
+            Float(Z, z), Float(CaNoise, eps), Float(WordFeatures, words), Bool(PadMask, mask), Float(SentenceFeature, sentence));
+        int size = 64 << (options.Stages - 1);
+        float d = MaxDiff(got[Image(size)], want);
+        Record($"MirrorGanTransformer chain export (layer-normalised sentence) {Image(size)}", d);
+        Assert.True(d <= Tolerance, $"{Image(size)} differs by {d}");
+    }
+
     [Theory]
     [InlineData(1, false)]
     [InlineData(8, false)]
