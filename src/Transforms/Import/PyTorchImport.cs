@@ -5,6 +5,7 @@ using Microsoft.ML.MirrorGan.Import.Pickle;
 using Microsoft.ML.MirrorGan.Stem;
 using Microsoft.ML.MirrorGan.Text;
 using Microsoft.ML.Runtime;
+using TorchSharp;
 
 namespace Microsoft.ML.MirrorGan.Import;
 
@@ -94,6 +95,45 @@ public static class PyTorchImport
         conditioning.eval();
         generator.eval();
         return new ImportedGenerator(conditioning, generator, options);
+    }
+
+    /// <summary>
+    /// Imports a generator checkpoint (<c>netG*.pth</c>) as a ready <see cref="MirrorGanTransformer"/>: it reads the
+    /// columns of a <c>TextEmbed</c> (for example one from <see cref="LoadTextEmbed"/>) and generates images, and it saves
+    /// as an ML.NET model zip and exports to ONNX like a trained one. The original feeds the raw sentence feature to
+    /// CA, so sentence normalisation is off.
+    /// </summary>
+    /// <param name="env">The ML.NET environment.</param>
+    /// <param name="path">The <c>netG*.pth</c> file (zip or legacy format).</param>
+    /// <param name="maxWords">Words per caption the TextEmbed emits (its <c>MaxWords</c>).</param>
+    /// <param name="reproduceAttnGanMaskBug">Keep the original's word-attention mask tiling (AttnGAN #93); on by default for imported weights.</param>
+    /// <param name="seed">Default generation seed when the data has no seed column.</param>
+    public static MirrorGanTransformer LoadMirrorGan(IHostEnvironment env, string path, int maxWords, bool reproduceAttnGanMaskBug = true, int seed = 0)
+    {
+        if (env is null) throw new ArgumentNullException(nameof(env));
+        var imported = LoadGenerator(path, reproduceAttnGanMaskBug);
+        var net = new MirrorGanGeneratorNet(imported.Options, normalizeSentence: false);
+        using (torch.no_grad())
+        {
+            CopyState(imported.Conditioning, net.ConditioningAugmentation);
+            CopyState(imported.Generator, net.Cascade);
+        }
+        imported.Conditioning.Dispose();
+        imported.Generator.Dispose();
+        net.eval();
+        return new MirrorGanTransformer(env, net, maxWords, seed: seed);
+    }
+
+    // Both sides are built from the same options, so parameter and buffer names match one to one.
+    private static void CopyState(torch.nn.Module from, torch.nn.Module to)
+    {
+        var target = to.state_dict();
+        foreach (var (name, value) in from.state_dict())
+        {
+            if (!target.TryGetValue(name, out var dst))
+                throw new InvalidOperationException($"Imported module has '{name}', which {to.GetName()} lacks.");
+            dst.copy_(value);
+        }
     }
 
     /// <summary>Imports a STREAM encoder checkpoint (CAPTION_CNN: torchvision ResNet trunk, Linear, BatchNorm1d) with its trunk frozen.</summary>

@@ -72,6 +72,32 @@ public class PyTorchImportTests
     }
 
     [Fact]
+    public void Generator_imports_as_a_MirrorGanTransformer_that_matches_the_reference_and_saves()
+    {
+        using var scope = NewDisposeScope();
+        var e = Expected.Value.GetProperty("generator");
+        var ml = new MLContext(seed: 1);
+        var transformer = PyTorchImport.LoadMirrorGan(ml, TestPaths.Fixture("PyTorch/netG_legacy.pth"), maxWords: 4);
+        Assert.Equal(256, transformer.ImageSize);
+        using var noGrad = no_grad();
+        var mask = tensor(e.GetProperty("mask").EnumerateArray().SelectMany(r => r.EnumerateArray().Select(v => v.GetBoolean())).ToArray(), new long[] { 2, 4 });
+        var z = tensor(Floats(e.GetProperty("z")), new long[] { 2, 4 });
+        var sentence = tensor(Floats(e.GetProperty("sentence")), new long[] { 2, 10 });
+        var words = tensor(Floats(e.GetProperty("words")), new long[] { 2, 10, 4 });
+        // The reference generates from c_code = μ, i.e. CA noise ε = 0.
+        var output = transformer.Generator.Generate(z, zeros(2, transformer.Generator.Options.ConditionDim), sentence, words, mask).Output;
+        var strides = e.GetProperty("strides").EnumerateArray().Select(v => v.GetInt32()).ToArray();
+        AssertClose("image 256", Floats(e.GetProperty("img256")), output.Images[2], strides[2]);
+
+        using var dir = TestPaths.NewTempDir();
+        var schema = ml.Data.LoadFromEnumerable(new[] { new { X = 1f } }).Schema;
+        ml.Model.Save(transformer, schema, dir.File("imported.zip"));
+        var loaded = (Microsoft.ML.MirrorGan.Glam.MirrorGanTransformer)ml.Model.Load(dir.File("imported.zip"), out _);
+        var again = loaded.Generator.Generate(z, zeros(2, loaded.Generator.Options.ConditionDim), sentence, words, mask).Output;
+        Assert.True(again.Images[2].allclose(output.Images[2], 0, 0));
+    }
+
+    [Fact]
     public void Stream_encoder_and_decoder_match_the_reference()
     {
         using var scope = NewDisposeScope();
