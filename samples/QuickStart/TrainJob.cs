@@ -108,7 +108,7 @@ internal static class TrainJob
             ["device"] = device.ToString(), ["runs"] = metrics, ["wall_times"] = times,
         };
         Evaluation.WriteJson(Path.Combine(s.Output, "metrics.json"), report);
-        Console.WriteLine($"GC: {GC.CollectionCount(0)} gen0 / {GC.CollectionCount(2)} gen2 collections (fewer collections, fewer chances for the open TorchSharp Scalar race).");
+        Console.WriteLine($"GC: {GC.CollectionCount(0)} gen0 / {GC.CollectionCount(2)} gen2 collections (most gen2 are the per-step TorchGcGuard regions that keep TorchSharp's Scalar race out of training).");
         Console.WriteLine($"Done in {total.Elapsed.TotalMinutes:F1} min. Open {Path.Combine(s.Output, "gallery.html")}; metrics in {Path.Combine(s.Output, "metrics.json")}.");
         return 0;
     }
