@@ -5,23 +5,31 @@ using Microsoft.ML.MirrorGan.Imaging;
 
 namespace Microsoft.ML.MirrorGan.Tests.Captioning;
 
+/// <summary>A row naming an image file, for ML.NET's LoadImages.</summary>
+internal sealed class PathRow
+{
+    public string ImagePath { get; set; } = "";
+}
+
 public class StreamPersistenceTests
 {
-    private sealed class PathRow
+    /// <summary>The smallest captioner these tests train: enough to caption, fast to fit.</summary>
+    internal static StreamCaptionerOptions SmallCaptionerOptions(int epochs)
     {
-        public string ImagePath { get; set; } = "";
+        var o = StreamCaptionerOptions.Tiny();
+        o.ImageSize = StreamTestData.Size;
+        o.Backbone = "small-cnn:16:8";
+        o.EmbedSize = 16;
+        o.HiddenSize = 32;
+        o.Epochs = epochs;
+        return o;
     }
 
     [Fact]
     public void Captioner_saves_and_loads_in_process_and_in_a_fresh_process_with_identical_captions()
     {
         var ml = new MLContext(seed: 1);
-        var o = StreamCaptionerOptions.Tiny();
-        o.ImageSize = StreamTestData.Size;
-        o.Backbone = "small-cnn:16:8";
-        o.EmbedSize = 16;
-        o.HiddenSize = 32;
-        o.Epochs = 2;
+        var o = SmallCaptionerOptions(epochs: 2);
         o.BeamWidth = 2;
         var captioner = ml.Transforms.StreamCaptioner(o).Fit(ml.Data.LoadFromEnumerable(StreamTestData.Rows(1)));
 
@@ -65,22 +73,11 @@ public class StreamPersistenceTests
 
 public class StreamCorruptImageTests
 {
-    private sealed class PathRow
-    {
-        public string ImagePath { get; set; } = "";
-    }
-
     [Fact]
     public void A_corrupt_image_file_fails_with_a_clear_error()
     {
         var ml = new MLContext(seed: 1);
-        var o = StreamCaptionerOptions.Tiny();
-        o.ImageSize = StreamTestData.Size;
-        o.Backbone = "small-cnn:16:8";
-        o.EmbedSize = 16;
-        o.HiddenSize = 32;
-        o.Epochs = 1;
-        var captioner = ml.Transforms.StreamCaptioner(o).Fit(ml.Data.LoadFromEnumerable(StreamTestData.Rows(1)));
+        var captioner = ml.Transforms.StreamCaptioner(StreamPersistenceTests.SmallCaptionerOptions(epochs: 1)).Fit(ml.Data.LoadFromEnumerable(StreamTestData.Rows(1)));
         using var dir = TestPaths.NewTempDir();
         File.WriteAllBytes(dir.File("good.png"), ImageTensor.ToPng(StreamTestData.Pixels(0, 0, 0), StreamTestData.Size));
         File.WriteAllBytes(dir.File("bad.png"), new byte[] { 0x89, 0x50, 0x4E, 0x47, 1, 2, 3, 4, 5 });
