@@ -127,9 +127,10 @@ namespace MirrorGan.Build
             {
                 // Write the whole image first so a failed write never leaves a half-patched library behind.
                 string tmp = path + ".mirrorgan-tmp";
+                // A rename, not a copy over the target: the build hard-links natives from the NuGet cache, and
+                // writing through the link would patch the user's global package cache.
                 File.WriteAllBytes(tmp, elf);
-                File.Copy(tmp, path, overwrite: true);
-                File.Delete(tmp);
+                File.Replace(tmp, path, destinationBackupFileName: null);
             }
             return outcome;
         }
