@@ -26,7 +26,10 @@ internal sealed class OnnxModelSession : IDisposable
     public IDisposableReadOnlyCollection<DisposableNamedOnnxValue> Run(IReadOnlyCollection<NamedOnnxValue> inputs) => _session.Run(inputs);
 
     /// <summary>Opens <paramref name="file"/> in <paramref name="folder"/> and checks it has the inputs and outputs the manifest lists.</summary>
-    public static OnnxModelSession Open(string folder, string file, IEnumerable<string> inputs, IEnumerable<string> outputs, OnnxSessionOptions options, Action<string>? warn)
+    /// <remarks>With <paramref name="expected"/> (the manifest's description of the graph's tensors) element types and ranks are
+    /// checked too, so a graph with the right names but other types fails here, not with a type error at the first request.</remarks>
+    public static OnnxModelSession Open(string folder, string file, IEnumerable<string> inputs, IEnumerable<string> outputs, OnnxSessionOptions options, Action<string>? warn,
+        IEnumerable<OnnxTensorManifest>? expected = null)
     {
         string path = System.IO.Path.Combine(folder, file);
         if (!File.Exists(path))
@@ -42,7 +45,27 @@ internal sealed class OnnxModelSession : IDisposable
                 $"ONNX graph '{path}' lacks {string.Join(", ", missing.Select(m => $"'{m}'"))} (it has inputs {string.Join(", ", session.InputMetadata.Keys)}; " +
                 $"outputs {string.Join(", ", session.OutputMetadata.Keys)}). The file does not belong to this manifest; export the model again.");
         }
+        var wrong = expected is null ? new List<string>() : Mismatches(session, expected);
+        if (wrong.Count > 0)
+        {
+            session.Dispose();
+            throw new InvalidDataException(
+                $"ONNX graph '{path}' has {string.Join("; ", wrong)}. The file does not belong to this manifest; export the model again.");
+        }
         return new OnnxModelSession(session, path, provider);
+    }
+
+    private static List<string> Mismatches(InferenceSession session, IEnumerable<OnnxTensorManifest> expected)
+    {
+        var wrong = new List<string>();
+        foreach (var t in expected)
+        {
+            if (!session.InputMetadata.TryGetValue(t.Name, out var m) && !session.OutputMetadata.TryGetValue(t.Name, out m)) continue;
+            string type = m.IsTensor ? m.ElementDataType.ToString().ToLowerInvariant() : m.OnnxValueType.ToString();
+            if (type != t.ElementType || m.Dimensions.Length != t.Shape.Count)
+                wrong.Add($"'{t.Name}' as {type} with {m.Dimensions.Length} dimensions where the manifest says {t.ElementType} with {t.Shape.Count}");
+        }
+        return wrong;
     }
 
     private static (InferenceSession Session, string Provider) Create(string path, OnnxSessionOptions options, Action<string>? warn)
