@@ -223,6 +223,19 @@ public class ModelFileTests : IClassFixture<OnnxTestModels>
         return dir;
     }
 
+    [Fact]
+    public void Onnx_graph_with_a_changed_weight_is_refused_by_the_manifest_hash()
+    {
+        // ONNX has no checksum: without the manifest's SHA-256 a flipped weight bit loads and serves other images.
+        using var dir = CopyExport();
+        var bytes = File.ReadAllBytes(dir.File("generator.onnx"));
+        bytes[bytes.Length - 100] ^= 0x01;
+        File.WriteAllBytes(dir.File("generator.onnx"), bytes);
+        var e = Assert.Throws<InvalidDataException>(() => MirrorGanOnnxTextToImage.Open(dir.Path));
+        Assert.Contains("generator.onnx", e.Message);
+        Assert.Contains("does not match the SHA-256 in mirrorgan.onnx.json", e.Message);
+    }
+
     [Theory]
     [InlineData("text_encoder.onnx", 0.5)]
     [InlineData("text_encoder.onnx", 0.99)]
@@ -233,11 +246,21 @@ public class ModelFileTests : IClassFixture<OnnxTestModels>
         using var dir = CopyExport();
         var bytes = File.ReadAllBytes(dir.File(file));
         File.WriteAllBytes(dir.File(file), bytes.AsSpan(0, (int)(bytes.Length * keep)).ToArray());
-        var e = Assert.Throws<InvalidDataException>(() =>
+        void Open()
         {
             if (file.StartsWith("stream", StringComparison.Ordinal)) MirrorGanOnnxCaptioner.Open(dir.Path).Dispose();
             else MirrorGanOnnxTextToImage.Open(dir.Path).Dispose();
-        });
+        }
+        var e = Assert.Throws<InvalidDataException>(Open);
+        Assert.Contains(file, e.Message);
+        Assert.Contains("does not match the SHA-256", e.Message);
+        Assert.Contains("export the model again", e.Message);
+
+        // Without the hashes (older exports) ONNX Runtime parses the cut file and refuses it.
+        var manifest = MirrorGanOnnxManifest.Load(dir.Path);
+        manifest.Sha256 = null;
+        manifest.Save(dir.Path);
+        e = Assert.Throws<InvalidDataException>(Open);
         Assert.Contains(file, e.Message);
         Assert.Contains("export the model again", e.Message);
     }
@@ -254,6 +277,10 @@ public class ModelFileTests : IClassFixture<OnnxTestModels>
         g.Output(g.Node("Cast", new[] { lengths }, OnnxGraphBuilder.Attr("to", (long)DataType.Bool)), "pad_mask", DataType.Bool, "batch");
         g.Output(g.Node("Identity", new[] { ids }), "sentence_feature", DataType.Float, "batch", "words");
         File.WriteAllBytes(dir.File("text_encoder.onnx"), Google.Protobuf.MessageExtensions.ToByteArray(g.Build("test")));
+        Assert.Contains("does not match the SHA-256", Assert.Throws<InvalidDataException>(() => MirrorGanOnnxTextToImage.Open(dir.Path)).Message);
+        var manifest = MirrorGanOnnxManifest.Load(dir.Path);                 // an export without hashes: the signature check
+        manifest.Sha256 = null;
+        manifest.Save(dir.Path);
         var e = Assert.ThrowsAny<Exception>(() =>
         {
             using var m = MirrorGanOnnxTextToImage.Open(dir.Path);
