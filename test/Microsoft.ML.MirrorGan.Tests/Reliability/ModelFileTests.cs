@@ -180,6 +180,27 @@ public class ModelFileTests : IClassFixture<OnnxTestModels>
     }
 
     [Fact]
+    public void A_size_out_of_range_in_the_options_fails_before_any_network_is_built()
+    {
+        var ml = new MLContext(1);
+        using var dir = TestPaths.NewTempDir();
+        string zip = SaveTextEmbed(ml, dir.File("m.zip"), hidden: 4);
+        string key = ModelKey(zip, "TextEncoder.bin");
+        var bytes = BadFiles.ReadEntry(zip, key);
+        // The model block (header field FpModel at 0x10): five column-name string ids, the image-column flag, then
+        // MaxWords, ImageSize, EmptyCaption, EmbeddingSize, HiddenSize.
+        int model = (int)BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan(0x10));
+        Assert.Equal(0, bytes[model + 20]);                                   // no image column
+        Assert.Equal(6, BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(model + 21)));
+        Assert.Equal(4, BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(model + 37)));
+        BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(model + 37), 1_000_000_000);   // a 16 EB LSTM if it were built
+        BadFiles.ReplaceEntry(zip, key, bytes);
+        var (all, clear) = LoadFails(ml, zip);
+        Assert.IsType<InvalidDataException>(clear);
+        Assert.Contains("HiddenSize = 1000000000 is outside [1, 16384]; the model file is damaged", clear.Message);
+    }
+
+    [Fact]
     public void Another_mlnet_transformer_where_ours_is_expected_is_named()
     {
         var ml = new MLContext(1);
