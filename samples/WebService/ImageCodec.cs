@@ -1,0 +1,66 @@
+using Microsoft.ML.Data;
+using Microsoft.ML.MirrorGan.Imaging;
+using SkiaSharp;
+
+namespace Microsoft.ML.MirrorGan.WebService;
+
+/// <summary>PNG output and checked decoding of uploads (all in memory).</summary>
+internal static class ImageCodec
+{
+    /// <summary>Lossless PNG of CHW floats in [−1, 1]; deterministic, so the same pixels give the same bytes.</summary>
+    public static byte[] Png(float[] chw, int size) => ImageTensor.ToPng(chw, size);
+
+    /// <summary>
+    /// A word's attention map as a heat-map PNG (black → red → yellow → white), scaled by its own maximum so weak
+    /// and strong words are both visible.
+    /// </summary>
+    public static byte[] HeatMap(float[] map, int side)
+    {
+        float max = 0f;
+        foreach (float v in map) max = Math.Max(max, v);
+        int plane = side * side;
+        var chw = new float[3 * plane];
+        for (int i = 0; i < plane; i++)
+        {
+            float a = max > 0f ? Math.Clamp(map[i] / max, 0f, 1f) : 0f;
+            float r = Math.Clamp(a * 3f, 0f, 1f), g = Math.Clamp(a * 3f - 1f, 0f, 1f), b = Math.Clamp(a * 3f - 2f, 0f, 1f);
+            chw[i] = r * 2f - 1f;
+            chw[plane + i] = g * 2f - 1f;
+            chw[2 * plane + i] = b * 2f - 1f;
+        }
+        return ImageTensor.ToPng(chw, side);
+    }
+
+    /// <summary>Outcome of <see cref="TryDecode"/>.</summary>
+    public sealed record Decoded(MLImage? Image, string? Error);
+
+    /// <summary>
+    /// Decodes a PNG or JPEG. The header is read first: an image larger than <paramref name="maxSide"/> on a side is refused
+    /// before its pixels are allocated (a decompression bomb stays a few bytes).
+    /// </summary>
+    public static Decoded TryDecode(byte[] data, int maxSide)
+    {
+        if (data.Length == 0) return new(null, "The image is empty (0 bytes).");
+        bool png = data.Length >= 8 && data.AsSpan(0, 8).SequenceEqual(new byte[] { 0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A });
+        bool jpeg = data.Length >= 3 && data[0] == 0xFF && data[1] == 0xD8 && data[2] == 0xFF;
+        if (!png && !jpeg) return new(null, "The bytes are not a PNG or JPEG image.");
+        using (var stream = new SKMemoryStream(data))
+        using (var codec = SKCodec.Create(stream))
+        {
+            if (codec is null) return new(null, "The image header cannot be read (damaged or truncated file).");
+            var info = codec.Info;
+            if (info.Width < 1 || info.Height < 1) return new(null, $"The image header says {info.Width}×{info.Height} pixels.");
+            if (info.Width > maxSide || info.Height > maxSide)
+                return new(null, $"The image is {info.Width}×{info.Height} pixels; the limit is {maxSide} pixels a side (MirrorGan:MaxImageSide).");
+        }
+        try
+        {
+            var image = MLImage.CreateFromStream(new MemoryStream(data, writable: false));
+            return new(image, null);
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or IOException)
+        {
+            return new(null, $"The image cannot be decoded ({e.Message}).");
+        }
+    }
+}
