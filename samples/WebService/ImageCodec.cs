@@ -52,6 +52,11 @@ internal static class ImageCodec
             if (info.Width < 1 || info.Height < 1) return new(null, $"The image header says {info.Width}×{info.Height} pixels.");
             if (info.Width > maxSide || info.Height > maxSide)
                 return new(null, $"The image is {info.Width}×{info.Height} pixels; the limit is {maxSide} pixels a side (MirrorGan:MaxImageSide).");
+            // Decode every row once: Skia's one-call decoders return a partly grey image for a truncated file.
+            using var bitmap = new SKBitmap(new SKImageInfo(info.Width, info.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul));
+            var result = codec.GetPixels(bitmap.Info, bitmap.GetPixels());
+            if (result != SKCodecResult.Success)
+                return new(null, $"The image cannot be decoded ({result}: damaged or truncated file).");
         }
         try
         {
