@@ -44,14 +44,18 @@ internal static class ImageCodec
         bool png = data.Length >= 8 && data.AsSpan(0, 8).SequenceEqual(new byte[] { 0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A });
         bool jpeg = data.Length >= 3 && data[0] == 0xFF && data[1] == 0xD8 && data[2] == 0xFF;
         if (!png && !jpeg) return new(null, "The bytes are not a PNG or JPEG image.");
+        // The size from the header alone (Skia wants more of the file before it says): refuse a bomb before any decoder runs.
+        var declared = png ? PngSize(data) : JpegSize(data);
+        if (declared is null) return new(null, "The image header cannot be read (damaged or truncated file).");
+        var (w, h) = declared.Value;
+        if (w < 1 || h < 1) return new(null, $"The image header says {w}×{h} pixels.");
+        if (w > maxSide || h > maxSide)
+            return new(null, $"The image is {w}×{h} pixels; the limit is {maxSide} pixels a side (MirrorGan:MaxImageSide).");
         using (var stream = new SKMemoryStream(data))
         using (var codec = SKCodec.Create(stream))
         {
-            if (codec is null) return new(null, "The image header cannot be read (damaged or truncated file).");
+            if (codec is null) return new(null, "The image cannot be decoded (damaged or truncated file).");
             var info = codec.Info;
-            if (info.Width < 1 || info.Height < 1) return new(null, $"The image header says {info.Width}×{info.Height} pixels.");
-            if (info.Width > maxSide || info.Height > maxSide)
-                return new(null, $"The image is {info.Width}×{info.Height} pixels; the limit is {maxSide} pixels a side (MirrorGan:MaxImageSide).");
             // Decode every row once: Skia's one-call decoders return a partly grey image for a truncated file.
             using var bitmap = new SKBitmap(new SKImageInfo(info.Width, info.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul));
             var result = codec.GetPixels(bitmap.Info, bitmap.GetPixels());
@@ -67,5 +71,36 @@ internal static class ImageCodec
         {
             return new(null, $"The image cannot be decoded ({e.Message}).");
         }
+    }
+
+    /// <summary>Width and height from a PNG's IHDR chunk (bytes 16–23), or null.</summary>
+    private static (long, long)? PngSize(byte[] d)
+    {
+        if (d.Length < 24 || d[12] != (byte)'I' || d[13] != (byte)'H' || d[14] != (byte)'D' || d[15] != (byte)'R') return null;
+        return (System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(d.AsSpan(16)), System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(d.AsSpan(20)));
+    }
+
+    /// <summary>Width and height from a JPEG's first start-of-frame marker, or null.</summary>
+    private static (long, long)? JpegSize(byte[] d)
+    {
+        int i = 2;
+        while (i + 4 <= d.Length)
+        {
+            if (d[i] != 0xFF) return null;
+            byte marker = d[i + 1];
+            if (marker == 0xFF) { i++; continue; }                       // fill byte
+            if (marker is 0xD8 or 0x01 || marker is >= 0xD0 and <= 0xD7) { i += 2; continue; } // no length
+            int length = (d[i + 2] << 8) | d[i + 3];
+            if (length < 2) return null;
+            bool sof = marker is >= 0xC0 and <= 0xCF && marker is not (0xC4 or 0xC8 or 0xCC);
+            if (sof)
+            {
+                if (i + 9 > d.Length) return null;
+                return ((d[i + 7] << 8) | d[i + 8], (d[i + 5] << 8) | d[i + 6]);
+            }
+            if (marker == 0xDA) return null;                                // scan data before any frame header
+            i += 2 + length;
+        }
+        return null;
     }
 }

@@ -38,6 +38,8 @@ public static class MirrorGanWebApp
     {
         var builder = WebApplication.CreateBuilder(args);
         builder.Configuration.AddCommandLine(args, Switches);
+        // One line per request at Information is noise for a service; "Logging:LogLevel:Microsoft.AspNetCore" overrides this.
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         // Loopback unless an address is configured explicitly (--urls, ASPNETCORE_URLS, ASPNETCORE_HTTP_PORTS, Kestrel endpoints).
         var c = builder.Configuration;
         if (string.IsNullOrEmpty(c["urls"]) && string.IsNullOrEmpty(c["http_ports"]) && string.IsNullOrEmpty(c["https_ports"])

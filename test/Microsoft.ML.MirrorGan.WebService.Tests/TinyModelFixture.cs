@@ -30,7 +30,7 @@ public sealed class TinyModelFixture : IDisposable
         cap.ImageSize = 32;
         cap.EmbedSize = 16;
         cap.HiddenSize = 32;
-        cap.Epochs = 1;
+        cap.Epochs = 20; // a few hundred milliseconds; one epoch often still says "<end>" first (an empty caption)
         cap.BatchSize = 8;
         var captioner = ml.Transforms.StreamCaptioner(cap).Fit(train);
         var options = new MirrorGanTrainerOptions
@@ -60,7 +60,18 @@ public sealed class TinyModelFixture : IDisposable
         Vocabulary = stem.Vocabulary.Words.ToArray();
         var shapes = new ShapesDataset(new ShapesOptions { ImageSize = 64, Count = 4, Seed = 9 });
         ScenePng = shapes.RenderPng(shapes.Scene(0));
+        // What the library itself says about the scene: the caption endpoint must return exactly this.
+        using (var image = MLImage.CreateFromStream(new MemoryStream(ScenePng)))
+        using (var scope = TorchSharp.torch.NewDisposeScope())
+        {
+            var chw = Imaging.ImageTensor.ToChw(image, captioner.ImageSize);
+            var ids = captioner.Generate(TorchSharp.torch.tensor(chw, new long[] { 1, 3, captioner.ImageSize, captioner.ImageSize }))[0].Ids;
+            SceneCaption = captioner.Vocabulary.Decode(ids);
+        }
     }
+
+    /// <summary>The captioner's caption of <see cref="ScenePng"/>, computed with the library directly.</summary>
+    public string SceneCaption { get; }
 
     /// <summary>Scratch folder holding the model files.</summary>
     public string Folder { get; }
