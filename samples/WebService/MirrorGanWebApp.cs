@@ -106,7 +106,7 @@ public static class MirrorGanWebApp
             return await next(context);
         });
 
-        app.MapGet("/health", (IMirrorGanEngine engine) => Results.Json(new
+        app.MapGet("/health", (IMirrorGanEngine engine, IOptions<WebServiceOptions> settings) => Results.Json(new
         {
             status = "ok",
             backend = engine.Backend,
@@ -115,6 +115,14 @@ public static class MirrorGanWebApp
             maxWords = engine.MaxWords,
             attentionMaps = engine.HasAttention,
             captioner = engine.HasCaptioner,
+            limits = new
+            {
+                maxCaptionLength = settings.Value.MaxCaptionLength,
+                maxCount = settings.Value.MaxCount,
+                maxJsonBytes = settings.Value.MaxJsonBytes,
+                maxUploadBytes = settings.Value.MaxUploadBytes,
+                maxImageSide = settings.Value.MaxImageSide,
+            },
         }));
 
         app.MapPost("/api/generate", GenerateAsync);

@@ -144,6 +144,8 @@ public sealed class ApiTests : IClassFixture<ApiTests.Host>
         Assert.Equal(_model.ImageSize, json.GetProperty("imageSize").GetInt32());
         Assert.True(json.GetProperty("attentionMaps").GetBoolean());
         Assert.True(json.GetProperty("captioner").GetBoolean());
+        Assert.Equal(TestLimits.MaxCount, json.GetProperty("limits").GetProperty("maxCount").GetInt32());
+        Assert.Equal(TestLimits.MaxUploadBytes, json.GetProperty("limits").GetProperty("maxUploadBytes").GetInt32());
     }
 
     [Fact]

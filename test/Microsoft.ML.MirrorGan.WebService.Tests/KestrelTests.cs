@@ -86,17 +86,21 @@ public sealed class KestrelTests
     }
 
     /// <summary>
-    /// 300 generate requests, 8 at a time, over loopback. Asserts no errors; prints latency (never asserted: timings on a
-    /// shared machine). MIRRORGAN_WEB_MODEL=path/to/model.zip runs it against another model, e.g. the main job's.
+    /// 300 generate requests, 8 at a time, over loopback, per back end. Asserts no errors; prints latency (never asserted:
+    /// timings on a shared machine). MIRRORGAN_WEB_MODEL=path/to/model.zip or MIRRORGAN_WEB_ONNX=export/folder runs it
+    /// against another model, e.g. the main job's.
     /// </summary>
-    [Fact]
-    public async Task Load_run_300_requests_at_concurrency_8_has_no_errors()
+    [Theory]
+    [InlineData("--model")]
+    [InlineData("--onnx")]
+    public async Task Load_run_300_requests_at_concurrency_8_has_no_errors(string backend)
     {
-        string model = Environment.GetEnvironmentVariable("MIRRORGAN_WEB_MODEL") is { Length: > 0 } m ? m : _model.ModelPath;
-        await using var host = await KestrelHost.StartAsync(TestLimits.Args("--model", model, "http://127.0.0.1:0"));
+        string fixtureModel = backend == "--model" ? _model.ModelPath : _model.OnnxFolder;
+        string model = Environment.GetEnvironmentVariable(backend == "--model" ? "MIRRORGAN_WEB_MODEL" : "MIRRORGAN_WEB_ONNX") is { Length: > 0 } m ? m : fixtureModel;
+        await using var host = await KestrelHost.StartAsync(TestLimits.Args(backend, model, "http://127.0.0.1:0"));
         using var client = new HttpClient { BaseAddress = host.Address, Timeout = TimeSpan.FromMinutes(2) };
         var health = JsonDocument.Parse(await client.GetStringAsync("/health")).RootElement;
-        string[] captions = model == _model.ModelPath ? _model.Captions : new[]
+        string[] captions = model == fixtureModel ? _model.Captions : new[]
         {
             "a small red circle on the left on a white background", "a large blue square at the top on a black background",
             "a small green triangle on the right on a white background",
