@@ -28,6 +28,27 @@ set -e
 count() { { grep -oE "^ +$1: +[0-9]+" "$log" || true; } | awk '{s+=$2} END {print s+0}'; }
 passed=$(count Passed); failed=$(count Failed); skipped=$(count Skipped)
 rm -f "$log"
+
+# --- notebooks (issue 9): execute samples/notebooks headless; each notebook counts as one test ---------------
+# MIRRORGAN_SKIP_NOTEBOOKS=1 leaves them out (e.g. a quick local run).
+nb_rc=0
+if [ "${MIRRORGAN_SKIP_NOTEBOOKS:-0}" != 1 ]; then
+  nb_log=$(mktemp)
+  set +e
+  bash build/run-notebooks.sh 2>&1 | tee "$nb_log"
+  nb_rc=${PIPESTATUS[0]}
+  set -e
+  nb_line=$(grep -E '^notebooks: [0-9]+ passed, [0-9]+ failed$' "$nb_log" | tail -1 || true)
+  rm -f "$nb_log"
+  if [ -n "$nb_line" ]; then
+    passed=$((passed + $(echo "$nb_line" | awk '{print $2}'))); failed=$((failed + $(echo "$nb_line" | awk '{print $4}')))
+  elif [ "$nb_rc" -ne 0 ]; then
+    failed=$((failed + 1))   # the notebook runner itself failed (setup, packing) before any notebook ran
+  fi
+fi
+if [ "$rc" -eq 0 ] && [ "$nb_rc" -ne 0 ]; then rc=$nb_rc; fi
+# --- end notebooks ---------------------------------------------------------------------------------------------
+
 echo "tests: $passed passed, $failed failed, $skipped skipped"
 if [ "$rc" -eq 0 ] && [ "$passed" -eq 0 ]; then echo "test.sh: no test ran" >&2; exit 1; fi
 exit "$rc"

@@ -1,6 +1,8 @@
 #nullable enable
-// MSBuild task (compiled by RoslynCodeTaskFactory from MirrorGan.NativeFix.targets, and also compiled into the
-// test project so the ELF logic is unit-tested).
+// MSBuild task (compiled by RoslynCodeTaskFactory from MirrorGan.NativeFix.targets). The same file is also
+// compiled into Microsoft.ML.MirrorGan.Transforms with MIRRORGAN_ELF_ONLY defined: there only the ELF logic
+// (ElfVersionNeeds, internal) is kept, for TorchRuntime.PrepareNativeLibrary, which patches a per-user copy
+// when natives load straight from the NuGet cache (notebooks, scripts) and no MSBuild target ever runs.
 //
 // Why: TorchSharp 0.107's libLibTorchSharp.so was linked by GCC 13 and records a version need on
 // GLIBCXX_3.4.32 for exactly one symbol, std::ios_base_library_init, a link anchor that is never called.
@@ -12,11 +14,14 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Text;
+#if !MIRRORGAN_ELF_ONLY
 using Microsoft.Build.Framework;
 using Microsoft.Build.Utilities;
+#endif
 
 namespace MirrorGan.Build
 {
+#if !MIRRORGAN_ELF_ONLY
     public sealed class WeakenGlibcxxVersionNeed : Microsoft.Build.Utilities.Task
     {
         /// <summary>Shared libraries to patch in place (copies in bin/ or publish/).</summary>
@@ -66,8 +71,15 @@ namespace MirrorGan.Build
         }
     }
 
+#endif
+
     /// <summary>Minimal ELF64 little-endian reader/writer for the .gnu.version_r (SHT_GNU_verneed) section.</summary>
-    public static class ElfVersionNeeds
+#if MIRRORGAN_ELF_ONLY
+    internal
+#else
+    public
+#endif
+    static class ElfVersionNeeds
     {
         public enum Outcome { Patched, AlreadyWeak, NotNeeded }
 

@@ -7,6 +7,37 @@ public static class TorchRuntime
 {
     private static readonly object Gate = new();
     private static bool _loaded;
+    private static TorchNativeLibraryState? _nativeState;
+
+    /// <summary>
+    /// Makes TorchSharp's native library loadable where the build-time fix never ran: notebooks (.NET Interactive),
+    /// scripts and other hosts that load natives straight from the NuGet package folders. On Linux, when the host's
+    /// libstdc++ lacks GLIBCXX_3.4.32 and the <c>libLibTorchSharp.so</c> next to TorchSharp is unpatched, it writes a
+    /// patched copy (one version-need flag set to weak, see README "The TorchSharp native fix") into a per-user cache
+    /// folder and loads it, so TorchSharp's own load then finds it. The NuGet cache is only read. Call it before the
+    /// first use of TorchSharp; <see cref="EnsureLoaded"/> (which every estimator and transformer of this library calls)
+    /// calls it too. Idempotent; later calls return the first result.
+    /// </summary>
+    /// <param name="cacheFolder">Where patched copies are kept; default <c>$MIRRORGAN_NATIVE_CACHE</c>, else
+    /// <c>$XDG_CACHE_HOME/microsoft.ml.mirrorgan/native</c> or <c>~/.cache/microsoft.ml.mirrorgan/native</c>.</param>
+    /// <returns>What was found and done.</returns>
+    /// <exception cref="InvalidOperationException">The patched copy could not be loaded (the message has the loader's error).</exception>
+    public static TorchNativeLibraryState PrepareNativeLibrary(string? cacheFolder = null)
+    {
+        lock (Gate)
+        {
+            if (_nativeState is { } known) return known;
+            if (_loaded) return (_nativeState = TorchNativeLibraryState.NotNeeded).Value;
+            // typeof(...).Assembly does not run torch's static constructor (which loads the natives).
+            var state = TorchNativeLibrary.Prepare(typeof(torch).Assembly, cacheFolder ?? TorchNativeLibrary.DefaultCacheFolder(), out string? path);
+            PatchedLibraryPath = path;
+            _nativeState = state;
+            return state;
+        }
+    }
+
+    /// <summary>The patched copy that <see cref="PrepareNativeLibrary"/> loaded, or null when none was needed.</summary>
+    public static string? PatchedLibraryPath { get; private set; }
 
     /// <summary>
     /// Makes sure libtorch and LibTorchSharp are loaded. Throws <see cref="InvalidOperationException"/> with
@@ -18,6 +49,7 @@ public static class TorchRuntime
         lock (Gate)
         {
             if (_loaded) return;
+            PrepareNativeLibrary();
             try
             {
                 // Any tensor op forces TorchSharp's native initialisation.

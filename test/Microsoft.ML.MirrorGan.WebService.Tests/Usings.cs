@@ -1,0 +1,4 @@
+global using Xunit;
+global using Xunit.Abstractions;
+global using Microsoft.AspNetCore.Builder;
+global using Microsoft.Extensions.DependencyInjection;
