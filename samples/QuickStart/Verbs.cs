@@ -39,7 +39,8 @@ internal static class Verbs
         for (int start = 0; start < files.Length; start += batch)
         {
             var chunk = files.Skip(start).Take(batch).ToArray();
-            var images = chunk.Select(MLImage.CreateFromFile).ToArray();
+            // ImageFile checks the header before decoding: a hostile 30,000×30,000 PNG is refused, not allocated.
+            var images = chunk.Select(f => ImageFile.Load(f)).ToArray();
             int size = captioner.ImageSize;
             var pixels = new float[images.Length * 3 * size * size];
             for (int i = 0; i < images.Length; i++) ImageTensor.ToChw(images[i], size, pixels.AsSpan(i * 3 * size * size, 3 * size * size));

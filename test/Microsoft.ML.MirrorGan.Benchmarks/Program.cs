@@ -4,6 +4,7 @@
 //   fashion-classifier [minutes]                   built-in Fashion-MNIST classifier for IS / class accuracy
 //   scalar-race                                    TorchSharp Scalar lifetime race, with and without TorchGcGuard
 //   glam-memory [steps] [threads] [tiny]           RSS every 50 GAN steps; "tiny" uses the Tiny preset's network
+//   fuzz-models [cases] [seed] [zip|onnx|both] [timeout s] [summary.json]   mutated model zips / ONNX files, child processes
 // Trains STEM (DAMSM pretraining) for a bounded time and reports R-precision and text→image retrieval on held-out
 // real images. `scalar-race` reproduces TorchSharp's Scalar lifetime race with and without TorchGcGuard.
 // Not a test: numbers depend on the machine and its load; the report records them with the settings.
@@ -15,6 +16,9 @@ if (args.Length < 1)
     Console.Error.WriteLine("usage: Benchmarks <stem-shapes|stem-fashion|onnx-speed|fashion-classifier|scalar-race> [minutes] [threads] | glam-memory [steps] [threads] [tiny]");
     return 2;
 }
+// fuzz-models: seeded mutations of a real model.zip and ONNX export, loaded and scored in child processes (issue 11).
+if (args[0] == "fuzz-models") return ModelFuzz.Run(args);
+if (args[0] == "fuzz-worker") return ModelFuzz.Worker(args);
 if (args[0] == "glam-memory")
 {
     TorchSharp.torch.set_num_threads(args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 1);

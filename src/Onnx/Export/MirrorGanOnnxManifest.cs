@@ -28,6 +28,12 @@ public sealed class MirrorGanOnnxManifest
     /// <summary>Producer versions (library, TorchSharp, ONNX IR).</summary>
     public Dictionary<string, string> Versions { get; set; } = new();
 
+    /// <summary>
+    /// SHA-256 (lower-case hex) of every graph file, checked when a runner opens the graph: ONNX has no checksum of its
+    /// own, so a damaged weight would otherwise load and serve different images. Absent in older exports (not checked).
+    /// </summary>
+    public Dictionary<string, string>? Sha256 { get; set; }
+
     /// <summary>The STEM text encoder, if exported.</summary>
     public TextEncoderManifest? TextEncoder { get; set; }
 

@@ -105,6 +105,7 @@ public sealed class MirrorGanOnnxPackage
             ["onnxIrVersion"] = "8",
             ["onnxOpset"] = OnnxExportInfo.Opset.ToString(System.Globalization.CultureInfo.InvariantCulture),
         };
+        _manifest.Sha256 = _files.ToDictionary(f => f.File, f => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(f.Bytes)));
         _manifest.Save(folder);
         return MirrorGanOnnxManifest.FromJson(_manifest.ToJson());
     }

@@ -27,10 +27,12 @@ public sealed class MirrorGanOnnxCaptioner : IDisposable
         var manifest = MirrorGanOnnxManifest.Load(folder);
         var c = manifest.Captioner ?? throw new InvalidDataException($"'{folder}' holds no captioner; export a model that has the StreamCaptioner.");
         options ??= new OnnxSessionOptions();
-        var encoder = OnnxModelSession.Open(folder, c.EncoderFile, new[] { CaptionImage }, new[] { ImageFeature }, options, warn);
+        var encoder = OnnxModelSession.Open(folder, c.EncoderFile, new[] { CaptionImage }, new[] { ImageFeature }, options, warn, c.EncoderInputs.Concat(c.EncoderOutputs),
+            manifest.Sha256?.GetValueOrDefault(c.EncoderFile));
         try
         {
-            var decoder = OnnxModelSession.Open(folder, c.DecoderFile, new[] { Token, ImageFeature, StateH, StateC }, new[] { LogProbs, StateHOut, StateCOut }, options, warn);
+            var decoder = OnnxModelSession.Open(folder, c.DecoderFile, new[] { Token, ImageFeature, StateH, StateC }, new[] { LogProbs, StateHOut, StateCOut }, options, warn, c.DecoderInputs.Concat(c.DecoderOutputs),
+                manifest.Sha256?.GetValueOrDefault(c.DecoderFile));
             return new MirrorGanOnnxCaptioner(manifest, encoder, decoder);
         }
         catch

@@ -36,11 +36,13 @@ public sealed class MirrorGanOnnxTextToImage : IDisposable
         if (manifest.Generator.TextDim != manifest.TextEncoder.FeatureSize)
             throw new InvalidDataException($"'{folder}': the generator reads {manifest.Generator.TextDim}-d text features but the text encoder makes {manifest.TextEncoder.FeatureSize}-d ones.");
         options ??= new OnnxSessionOptions();
-        var text = OnnxModelSession.Open(folder, manifest.TextEncoder.File, new[] { TokenIds, Lengths }, new[] { WordFeatures, PadMask, SentenceFeature }, options, warn);
+        var text = OnnxModelSession.Open(folder, manifest.TextEncoder.File, new[] { TokenIds, Lengths }, new[] { WordFeatures, PadMask, SentenceFeature }, options, warn,
+            manifest.TextEncoder.Inputs.Concat(manifest.TextEncoder.Outputs), manifest.Sha256?.GetValueOrDefault(manifest.TextEncoder.File));
         try
         {
             var gen = OnnxModelSession.Open(folder, manifest.Generator.File, new[] { Z, CaNoise, WordFeatures, PadMask, SentenceFeature },
-                new[] { Image(manifest.Generator.FinalSize) }, options, warn);
+                new[] { Image(manifest.Generator.FinalSize) }, options, warn, manifest.Generator.Inputs.Concat(manifest.Generator.Outputs),
+                manifest.Sha256?.GetValueOrDefault(manifest.Generator.File));
             return new MirrorGanOnnxTextToImage(manifest, text, gen);
         }
         catch

@@ -99,7 +99,7 @@ public sealed class MirrorGanOnnxTextToImageTransformer : MirrorGanTransformerBa
             ids[i] = _model.Tokenize(captions[i]);
             if (ids[i].Length == 0)
                 throw new InvalidOperationException(
-                    $"MirrorGanOnnxTextToImage: the caption in row {inputs.RowPositions[i]} of column '{Options.CaptionColumn}' has no word in the vocabulary: \"{captions[i]}\". Remove such rows.");
+                    $"MirrorGanOnnxTextToImage: the caption in row {inputs.RowPositions[i]} of column '{Options.CaptionColumn}' has no word in the vocabulary: {Microsoft.ML.MirrorGan.Text.CaptionText.Quote(captions[i])}. Remove such rows.");
         }
         var images = _model.Generate(ids, captions.Select(c => c ?? "").ToArray(), Options.Seed);
         for (int i = 0; i < images.Length; i++)

@@ -248,11 +248,14 @@ public sealed class MirrorGanTransformer : MirrorGanTransformerBase, IMirrorGanP
         string words = reader.ReadString(), count = reader.ReadString(), sentence = reader.ReadString(), image = reader.ReadString();
         string? seedColumn = ReadOptional(reader), attention = ReadOptional(reader), pixels = ReadOptional(reader);
         bool allStages = r.ReadBoolean();
-        int maxWords = r.ReadInt32(), seed = r.ReadInt32();
+        int maxWords = reader.ReadInt32("MaxWords", 1, 100_000), seed = r.ReadInt32();
+        // Bounds far above any real model; they stop a damaged file from sizing a network of terabytes.
         var options = new GlamNetworkOptions
         {
-            Stages = r.ReadInt32(), GeneratorDim = r.ReadInt32(), DiscriminatorDim = r.ReadInt32(), ResidualBlocks = r.ReadInt32(),
-            ZDim = r.ReadInt32(), ConditionDim = r.ReadInt32(), TextDim = r.ReadInt32(), ReproduceAttnGanMaskBug = r.ReadBoolean(),
+            Stages = reader.ReadInt32("Stages", 1, 16), GeneratorDim = reader.ReadInt32("GeneratorDim", 1, 4_096),
+            DiscriminatorDim = reader.ReadInt32("DiscriminatorDim", 1, 4_096), ResidualBlocks = reader.ReadInt32("ResidualBlocks", 0, 64),
+            ZDim = reader.ReadInt32("ZDim", 1, 16_384), ConditionDim = reader.ReadInt32("ConditionDim", 1, 16_384), TextDim = reader.ReadInt32("TextDim", 1, 16_384),
+            ReproduceAttnGanMaskBug = r.ReadBoolean(),
         };
         bool normalize = r.ReadBoolean();
         var net = new MirrorGanGeneratorNet(options, normalize);

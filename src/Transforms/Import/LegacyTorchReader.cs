@@ -74,8 +74,9 @@ internal static class LegacyTorchReader
             if (pos + 8 > data.Length) throw Truncated(path, key);
             long count = BinaryPrimitives.ReadInt64LittleEndian(data.AsSpan((int)pos, 8));
             pos += 8;
+            // Compare counts, not count × size: a hostile count of 2^62 would overflow the product and pass.
+            if (count < 0 || count > (data.Length - pos) / storage.ElementSize) throw Truncated(path, key);
             long bytes = count * storage.ElementSize;
-            if (count < 0 || pos + bytes > data.Length) throw Truncated(path, key);
             raw[key] = FromBytes(data.AsSpan((int)pos, (int)bytes), storage.Type, count);
             pos += bytes;
         }
@@ -86,7 +87,17 @@ internal static class LegacyTorchReader
             if (v is not PendingTensor p)
                 throw new InvalidDataException($"'{path}': entry '{k}' is a {v?.GetType().Name ?? "None"}, not a tensor. Save only the state dict.");
             if (!raw.TryGetValue(p.Storage.Key, out var flat)) throw Truncated(path, p.Storage.Key);
-            long needed = p.Size.Length == 0 ? p.Offset + 1 : p.Offset + p.Size.Zip(p.Stride, (s, st) => (s - 1) * st).Sum() + 1;
+            if (p.Offset < 0 || p.Size.Any(s => s < 0) || p.Stride.Any(st => st < 0) || p.Size.Length != p.Stride.Length)
+                throw new InvalidDataException($"'{path}': entry '{k}' has a negative or inconsistent size, stride or offset (corrupt file).");
+            long needed;
+            try
+            {
+                needed = checked(p.Size.Length == 0 ? p.Offset + 1 : p.Offset + p.Size.Zip(p.Stride, (s, st) => checked((s - 1) * st)).Sum() + 1);
+            }
+            catch (OverflowException)
+            {
+                throw new InvalidDataException($"'{path}': entry '{k}' declares a size that overflows 64 bits (corrupt or hostile file).");
+            }
             if (p.Size.Any(s => s == 0)) needed = 0;
             if (needed > flat.shape[0])
                 throw new InvalidDataException($"'{path}': entry '{k}' (shape [{string.Join(",", p.Size)}]) reaches past its storage of {flat.shape[0]} values (corrupt file).");

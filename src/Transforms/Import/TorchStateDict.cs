@@ -70,6 +70,7 @@ public sealed class TorchStateDict : IDisposable
 
     private static TorchStateDict LoadZip(string path)
     {
+        ScreenZipPickle(path);
         using var stream = File.OpenRead(path);
         Hashtable table;
         try { table = TorchSharp.PyBridge.PyTorchUnpickler.UnpickleStateDict(stream); }
@@ -88,6 +89,60 @@ public sealed class TorchStateDict : IDisposable
         }
         entries.Sort((a, b) => string.CompareOrdinal(a.Key, b.Key));
         return new TorchStateDict(path, TorchCheckpointFormat.Zip, entries);
+    }
+
+    /// <summary>Names a PyTorch ≥ 1.6 state dict's <c>data.pkl</c> may refer to; anything else is refused before PyBridge runs.</summary>
+    internal static readonly IReadOnlySet<string> ZipStateDictGlobals = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "collections.OrderedDict", "torch._utils._rebuild_tensor_v2", "torch._utils._rebuild_tensor", "torch._utils._rebuild_parameter",
+        "torch.FloatStorage", "torch.DoubleStorage", "torch.HalfStorage", "torch.BFloat16Storage", "torch.LongStorage", "torch.IntStorage",
+        "torch.ShortStorage", "torch.CharStorage", "torch.ByteStorage", "torch.BoolStorage",
+    };
+
+    private const long MaxPickleBytes = 256L << 20;
+
+    // PyBridge's unpickler (Razorvine) maps unknown GLOBALs to inert dictionaries and trusts declared lengths. Reading
+    // data.pkl first with the restricted reader, allowing only the names a state dict uses and building nothing, turns a
+    // hostile or damaged file (GLOBAL os.system + REDUCE, a string claiming 4 GB) into a clear error before PyBridge
+    // sees it. Tensor data lives in separate entries and is not read here.
+    private static void ScreenZipPickle(string path)
+    {
+        byte[]? pickle = null;
+        string? entryName = null;
+        long declared = 0;
+        try
+        {
+            using var zip = ZipFile.OpenRead(path);
+            var entry = zip.Entries.FirstOrDefault(e => e.FullName == "data.pkl" || e.FullName.EndsWith("/data.pkl", StringComparison.Ordinal));
+            if (entry is not null)
+            {
+                entryName = entry.FullName;
+                declared = entry.Length;
+                if (declared <= MaxPickleBytes)
+                {
+                    pickle = new byte[declared];
+                    using var s = entry.Open();
+                    s.ReadExactly(pickle);
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException)   // damaged zip directory or deflate data
+        {
+            throw new InvalidDataException($"'{path}' could not be read as a zip-format state dict: {e.Message} The file is truncated or damaged.", e);
+        }
+        if (entryName is null)
+            throw new InvalidDataException($"'{path}' is a zip without data.pkl: not a torch.save checkpoint.");
+        if (pickle is null)
+            throw new InvalidDataException($"'{path}': {entryName} declares {declared:N0} bytes, more than the {MaxPickleBytes:N0} a state dict's index needs (corrupt or hostile file).");
+        object placeholder = new();
+        var policy = new PicklePolicy
+        {
+            AllowedGlobals = ZipStateDictGlobals,
+            Reduce = (g, _) => g.ToString() == "collections.OrderedDict" ? new PickleDict() : placeholder,
+            Build = (_, _) => { },
+            PersistentLoad = _ => placeholder,
+        };
+        new RestrictedUnpickler(pickle, $"{path}:{entryName}", policy).Load();
     }
 
     private static TorchStateDict LoadLegacy(string path) =>

@@ -23,5 +23,20 @@ public interface IMirrorGanPersistable<TSelf> where TSelf : class, IMirrorGanPer
 public static class MirrorGanModelLoader<T> where T : class, IMirrorGanPersistable<T>
 {
     // Found by reflection: ComponentCatalog looks for a static Create(IHostEnvironment, ModelLoadContext) on the loader type.
-    private static T Create(IHostEnvironment env, ModelLoadContext ctx) => T.Load(env, new ModelReader(ctx, T.Format));
+    // Every failure leaves as an InvalidDataException that names the zip directory and the type: a damaged or foreign
+    // file must not surface as an EndOfStreamException, a FormatException or a TorchSharp error without context.
+    // (ML.NET's Model.Load wraps it in a TargetInvocationException; the InvalidDataException is its InnerException.)
+    private static T Create(IHostEnvironment env, ModelLoadContext ctx)
+    {
+        try
+        {
+            return T.Load(env, new ModelReader(ctx, T.Format));
+        }
+        catch (Exception e) when (e is not InvalidDataException and not OutOfMemoryException and not OperationCanceledException)
+        {
+            throw new InvalidDataException(
+                $"'{ctx.Directory}' in the model zip could not be loaded as {typeof(T).Name}: {e.GetType().Name}: {e.Message} " +
+                "The file is truncated or damaged, or was written by another program; save the model again.", e);
+        }
+    }
 }

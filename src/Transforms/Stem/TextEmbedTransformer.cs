@@ -192,9 +192,11 @@ public sealed class TextEmbedTransformer : MirrorGanTransformerBase, IMirrorGanP
                 if (EmptyCaption == EmptyCaptionHandling.Error)
                 {
                     long row = rowPositions is null ? i : rowPositions[i];
-                    string why = string.IsNullOrWhiteSpace(captions[i]) ? "is empty or whitespace" : "has no word in the vocabulary (unknown words are dropped in compatibility mode)";
+                    string why = string.IsNullOrWhiteSpace(captions[i]) ? "is empty or whitespace"
+                        : CaptionTokenizer.Tokenize(captions[i], Vocabulary.AsciiOnly).Count == 0 ? "has no word (only punctuation, symbols, control characters" + (Vocabulary.AsciiOnly ? " or non-ASCII letters, which this vocabulary drops" : "") + ")"
+                        : "has no word in the vocabulary (unknown words are dropped in compatibility mode)";
                     throw new InvalidOperationException(
-                        $"TextEmbed: the caption in row {row} of column '{Columns.Caption}' {why}: \"{captions[i]}\". " +
+                        $"TextEmbed: the caption in row {row} of column '{Columns.Caption}' {why}: {CaptionText.Quote(captions[i])}. " +
                         "Remove such rows, or set EmptyCaption = Zeros to emit zero features for them.");
                 }
                 result.WordFeatures[i] = new float[d * MaxWords];
@@ -286,7 +288,9 @@ public sealed class TextEmbedTransformer : MirrorGanTransformerBase, IMirrorGanP
         string caption = reader.ReadString(), wordFeatures = reader.ReadString(), wordCount = reader.ReadString(),
             sentence = reader.ReadString(), imageFeature = reader.ReadString();
         string? image = r.ReadBoolean() ? reader.ReadString() : null;
-        int maxWords = r.ReadInt32(), imageSize = r.ReadInt32(), empty = r.ReadInt32(), embedding = r.ReadInt32(), hidden = r.ReadInt32();
+        // Bounds far above any real model; they stop a damaged file from sizing a network of terabytes.
+        int maxWords = reader.ReadInt32("MaxWords", 1, 100_000), imageSize = reader.ReadInt32("ImageSize", 1, 16_384), empty = r.ReadInt32(),
+            embedding = reader.ReadInt32("EmbeddingSize", 1, 16_384), hidden = reader.ReadInt32("HiddenSize", 1, 16_384);
         string backboneKind = reader.ReadString();
         if (!Enum.IsDefined(typeof(EmptyCaptionHandling), empty))
             throw new InvalidDataException($"TextEmbed model: empty-caption mode {empty} is unknown; the model file is damaged or newer than this build.");

@@ -152,7 +152,9 @@ public sealed class StreamCaptionerTransformer : MirrorGanTransformerBase, IMirr
         TorchRuntime.EnsureLoaded();
         string image = reader.ReadString(), caption = reader.ReadString(), score = reader.ReadString(), backbone = reader.ReadString();
         var r = reader.Reader;
-        int imageSize = r.ReadInt32(), embed = r.ReadInt32(), hidden = r.ReadInt32(), maxWords = r.ReadInt32(), beam = r.ReadInt32(), grid = r.ReadInt32();
+        // Bounds far above any real model; they stop a damaged file from sizing a network of terabytes.
+        int imageSize = reader.ReadInt32("ImageSize", 1, 16_384), embed = reader.ReadInt32("EmbedSize", 1, 16_384), hidden = reader.ReadInt32("HiddenSize", 1, 16_384),
+            maxWords = reader.ReadInt32("MaxWords", 1, 100_000), beam = reader.ReadInt32("BeamWidth", 1, 1_000), grid = reader.ReadInt32("RegionGrid", 0, 256);
         Vocabulary? vocabulary = null;
         reader.ReadEntry("Vocabulary.bin", br => vocabulary = Vocabulary.Load(br));
         var net = new StreamCaptionNet(StreamBackbones.Create(backbone), vocabulary!.Count, embed, hidden, regionGrid: grid);

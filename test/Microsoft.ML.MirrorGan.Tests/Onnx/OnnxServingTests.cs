@@ -120,8 +120,13 @@ public class OnnxServingTests : IClassFixture<OnnxTestModels>
         var damaged = Assert.Throws<InvalidDataException>(() => MirrorGanOnnxTextToImage.Open(dir.Path));
         Assert.Contains("generator.onnx", damaged.Message);
 
-        // A graph of another kind under the generator's name.
+        // A graph of another kind under the generator's name: refused by the manifest's SHA-256 before ONNX Runtime parses it ...
         File.Copy(dir.File("stream_encoder.onnx"), dir.File("generator.onnx"), overwrite: true);
+        Assert.Contains("does not match the SHA-256", Assert.Throws<InvalidDataException>(() => MirrorGanOnnxTextToImage.Open(dir.Path)).Message);
+        // ... and, in an export without hashes (older manifests), by its inputs.
+        var manifest = MirrorGanOnnxManifest.Load(dir.Path);
+        manifest.Sha256 = null;
+        manifest.Save(dir.Path);
         var wrong = Assert.Throws<InvalidDataException>(() => MirrorGanOnnxTextToImage.Open(dir.Path));
         Assert.Contains("'z'", wrong.Message);
 

@@ -23,24 +23,14 @@ public static class RgbImage
         return ToMLImage(bitmap, crop, size);
     }
 
-    /// <summary>Decodes encoded image bytes (JPEG, PNG, ...) to opaque RGBA; <paramref name="name"/> names the source in errors.</summary>
-    internal static SKBitmap DecodeRgb(byte[] encoded, string name)
-    {
-        using var data = SKData.CreateCopy(encoded);
-        using var codec = SKCodec.Create(data)
-            ?? throw new InvalidDataException($"Image file '{name}' is corrupt or not an image format SkiaSharp can decode (JPEG, PNG, GIF, BMP, WebP).");
-        var info = new SKImageInfo(codec.Info.Width, codec.Info.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
-        var bitmap = new SKBitmap(info);
-        var result = codec.GetPixels(info, bitmap.GetPixels());
-        // A truncated file still yields its decoded top part; a partly grey image would silently poison training.
-        if (result != SKCodecResult.Success)
-        {
-            bitmap.Dispose();
-            throw new InvalidDataException($"Image file '{name}' could not be decoded ({result}); the file is truncated or corrupt.");
-        }
-        FlattenAlphaOverWhite(bitmap);
-        return bitmap;
-    }
+    /// <summary>
+    /// Decodes encoded image bytes (JPEG, PNG, ...) to opaque RGBA; <paramref name="name"/> names the source in errors.
+    /// Goes through <see cref="Microsoft.ML.MirrorGan.Imaging.ImageFile"/>: an empty file, non-image bytes, a header over
+    /// <see cref="Microsoft.ML.MirrorGan.Imaging.ImageLoadOptions.DefaultMaxPixels"/> (refused before allocating) and a
+    /// truncated file are errors naming the file.
+    /// </summary>
+    internal static SKBitmap DecodeRgb(byte[] encoded, string name) =>
+        Microsoft.ML.MirrorGan.Imaging.ImageFile.DecodeRgba(encoded, name, null);
 
     internal static MLImage ToMLImage(SKBitmap rgba, SKRectI? crop, int size)
     {
@@ -122,19 +112,5 @@ public static class RgbImage
             rgb[3 * i + 2] = px[4 * i + (bgra ? 0 : 2)];
         }
         return rgb;
-    }
-
-    private static void FlattenAlphaOverWhite(SKBitmap bitmap)
-    {
-        var px = bitmap.GetPixelSpan();
-        var span = System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref System.Runtime.InteropServices.MemoryMarshal.GetReference(px), px.Length);
-        for (int i = 0; i < span.Length; i += 4)
-        {
-            int a = span[i + 3];
-            if (a == 255) continue;
-            for (int k = 0; k < 3; k++)
-                span[i + k] = (byte)((span[i + k] * a + 255 * (255 - a) + 127) / 255);
-            span[i + 3] = 255;
-        }
     }
 }
