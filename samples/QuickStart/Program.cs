@@ -43,13 +43,18 @@ caption.SetAction(r => Verbs.Caption(r.GetValue(capModel)!, r.GetValue(images)!)
 root.Subcommands.Add(caption);
 
 var evalModel = new Option<string>("--model") { Description = "A model.zip saved by the main job", Required = true };
-var evalDataset = new Option<string>("--dataset") { Description = "shapes (held-out seeds and held-out attribute combinations)", DefaultValueFactory = _ => "shapes" };
-evalDataset.AcceptOnlyFromAmong("shapes");
+var evalDataset = new Option<string>("--dataset") { Description = "shapes (held-out seeds and held-out attribute combinations) | fashion-mnist (300 test captions)", DefaultValueFactory = _ => "shapes" };
+evalDataset.AcceptOnlyFromAmong("shapes", "fashion-mnist");
 var evalOut = new Option<string>("--out") { Description = "Where to write metrics.json", DefaultValueFactory = _ => "metrics.json" };
 var evalSeed = new Option<int>("--seed") { Description = "Seed of the generated images", DefaultValueFactory = _ => 1 };
-var evaluate = new Command("evaluate", "Generate for held-out prompts and write the metrics JSON.");
-foreach (var o in new Option[] { evalModel, evalDataset, evalOut, evalSeed }) evaluate.Options.Add(o);
-evaluate.SetAction(r => Verbs.Evaluate(r.GetValue(evalModel)!, r.GetValue(evalOut)!, r.GetValue(evalSeed)));
+var evalFeatures = new Option<string>("--features") { Description = "FID feature network: resnet18 (ImageNet ResNet-18, 512-d pool) | damsm | none | PATH.onnx (ImageNet-normalised input)", DefaultValueFactory = _ => "resnet18" };
+var evalClassifier = new Option<string?>("--classifier") { Description = "ONNX classifier for the Inception Score (e.g. an exported Inception-v3); fashion-mnist defaults to the built-in classifier" };
+var evalNorm = new Option<string>("--classifier-normalization") { Description = "Input scaling of --classifier: minus-one-to-one | zero-to-one | imagenet | zero-to-255", DefaultValueFactory = _ => "minus-one-to-one" };
+var evalFashion = new Option<string?>("--fashion-classifier") { Description = "Built-in Fashion-MNIST classifier zip (trained once, ≤ 3 min, when missing; default next to the model)" };
+var evaluate = new Command("evaluate", "Generate for held-out prompts and write the metrics JSON (R-precision, Shapes accuracy, IS, FID, BLEU).");
+foreach (var o in new Option[] { evalModel, evalDataset, evalOut, evalSeed, evalFeatures, evalClassifier, evalNorm, evalFashion }) evaluate.Options.Add(o);
+evaluate.SetAction(r => Verbs.Evaluate(new Verbs.EvaluateSettings(r.GetValue(evalModel)!, r.GetValue(evalOut)!, r.GetValue(evalSeed), r.GetValue(evalDataset)!,
+    r.GetValue(evalFeatures)!, r.GetValue(evalClassifier), r.GetValue(evalNorm)!, r.GetValue(evalFashion))));
 root.Subcommands.Add(evaluate);
 
 try

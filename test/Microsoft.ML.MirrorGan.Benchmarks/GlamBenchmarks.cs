@@ -50,7 +50,9 @@ internal static class GlamBenchmarks
         var last = rss[^1];
         Console.WriteLine($"{(tinyPreset ? "Tiny preset" : "minimal net")}, batch {options.BatchSize}: {steps} steps in {clock.Elapsed.TotalSeconds:F0} s; " +
             $"RSS after step {warm.Step}: {warm.Bytes / 1048576.0:F1} MB, after step {last.Step}: {last.Bytes / 1048576.0:F1} MB " +
-            $"(growth {(last.Bytes - warm.Bytes) / 1048576.0:F1} MB over {last.Step - warm.Step} steps)");
+            $"(growth {(last.Bytes - warm.Bytes) / 1048576.0:F1} MB over {last.Step - warm.Step} steps, " +
+            $"{100.0 * (last.Bytes - warm.Bytes) / warm.Bytes * 1000 / Math.Max(1, last.Step - warm.Step):F2} % per 1,000 steps); " +
+            $"peak RSS (VmHWM) {PerfBenchmarks.StatusKb("VmHWM") / 1024.0:F1} MB; load average {PerfBenchmarks.LoadAverage()}");
     }
 
     private static string Load() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?";

@@ -4,6 +4,9 @@
 //   fashion-classifier [minutes]                   built-in Fashion-MNIST classifier for IS / class accuracy
 //   scalar-race                                    TorchSharp Scalar lifetime race, with and without TorchGcGuard
 //   glam-memory [steps] [threads] [tiny]           RSS every 50 GAN steps; "tiny" uses the Tiny preset's network
+//   train-split tiny|cub BATCH [steps] [threads]   one GAN training step split into phases (docs/PERFORMANCE.md)
+//   gflops [threads]                               sgemm peak vs achieved GFLOP/s of CUB generation / G forward
+//   gen-memory tiny|cub BATCH [threads]            peak RSS (VmHWM) while generating
 // Trains STEM (DAMSM pretraining) for a bounded time and reports R-precision and text→image retrieval on held-out
 // real images. `scalar-race` reproduces TorchSharp's Scalar lifetime race with and without TorchGcGuard.
 // Not a test: numbers depend on the machine and its load; the report records them with the settings.
@@ -15,6 +18,7 @@ if (args.Length < 1)
     Console.Error.WriteLine("usage: Benchmarks <stem-shapes|stem-fashion|onnx-speed|fashion-classifier|scalar-race> [minutes] [threads] | glam-memory [steps] [threads] [tiny]");
     return 2;
 }
+if (PerfBenchmarks.TryRun(args, out int perfExit)) return perfExit;
 if (args[0] == "glam-memory")
 {
     TorchSharp.torch.set_num_threads(args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 1);
