@@ -66,6 +66,8 @@ internal static class Evaluation
                 var generated = EvaluationImages.FromImages(images, size, set.Captions, set.Classes);
                 var real = new EvaluationImages(set.Real(size), size);
                 var report = MirrorGanEvaluation.Evaluate(generated, real, quality, redescriptions: captions);
+                // R-precision and the Shapes scores are computed above (with this set's class-aware candidates).
+                report.Skipped.RemoveAll(x => x.StartsWith("R-precision", StringComparison.Ordinal));
                 if (report.Fid is not null && report.Fid.GeneratedCount <= report.Fid.Dimension)
                     report.Skipped.Add($"note: FID from {report.Fid.GeneratedCount} generated and {report.Fid.RealCount} real {report.Fid.Dimension}-d features: " +
                         "singular covariances (rank-deficient FID), comparable only between runs with the same counts");
