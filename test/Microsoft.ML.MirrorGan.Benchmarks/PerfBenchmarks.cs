@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Microsoft.ML.Data;
 using Microsoft.ML.MirrorGan.Captioning;
 using Microsoft.ML.MirrorGan.Glam;
 using Microsoft.ML.MirrorGan.Stem;
@@ -39,6 +40,10 @@ internal static class PerfBenchmarks
             case "gen-memory":
                 torch.set_num_threads(Int(3, 1));
                 GenerationMemory(args.Length > 1 ? args[1] : "cub", Int(2, 8));
+                return true;
+            case "eval-passes":
+                torch.set_num_threads(Int(3, 1));
+                EvaluationPasses(args.Length > 1 ? args[1] : "mirrorgan-output/model.zip", Int(2, 300));
                 return true;
             default:
                 return false;
@@ -377,6 +382,74 @@ internal static class PerfBenchmarks
     {
         try { File.WriteAllText("/proc/self/clear_refs", "5"); return true; }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return false; }
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // eval-passes
+
+    /// <summary>A prompt row of the QuickStart's chain (input columns Caption, Seed).</summary>
+    private sealed class PromptRow
+    {
+        public string Caption { get; set; } = "";
+        public int Seed { get; set; }
+    }
+
+    /// <summary>
+    /// The QuickStart evaluation's read of a saved chain (TextEmbed → MirrorGan → StreamCaptioner) for N Shapes
+    /// captions: two GetColumn calls (images, then captions: the second cursor regenerates every image) against one
+    /// cursor over both columns. Alternates the two 3 times in one process; prints wall and CPU medians.
+    /// </summary>
+    public static void EvaluationPasses(string model, int count)
+    {
+        Header($"eval-passes {model}, {count} prompts");
+        var ml = new MLContext(seed: 1);
+        var chain = ml.Model.Load(model, out _);
+        var shapes = new Microsoft.ML.MirrorGan.Data.ShapesDataset(new Microsoft.ML.MirrorGan.Data.ShapesOptions { Count = count, StartIndex = 100_000, Seed = 1 });
+        var rows = shapes.Scenes.Select(x => new PromptRow { Caption = shapes.CanonicalCaption(x), Seed = 1 }).ToList();
+        IDataView Output() => chain.Transform(ml.Data.LoadFromEnumerable(rows));
+        var results = new Dictionary<string, (List<double> Wall, List<double> Cpu)> { ["two GetColumn calls"] = (new(), new()), ["one cursor"] = (new(), new()) };
+        string? firstCaption = null;
+        for (int round = 0; round < 3; round++)
+            foreach (var name in results.Keys.ToArray())
+            {
+                var clock = Stopwatch.StartNew();
+                var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+                string[] captions;
+                if (name == "one cursor")
+                {
+                    var output = Output();
+                    var image = output.Schema["GeneratedImage"];
+                    var caption = output.Schema["GeneratedCaption"];
+                    var list = new List<string>();
+                    using var cursor = output.GetRowCursor(new[] { image, caption });
+                    var getImage = cursor.GetGetter<MLImage>(image);
+                    var getCaption = cursor.GetGetter<ReadOnlyMemory<char>>(caption);
+                    while (cursor.MoveNext())
+                    {
+                        MLImage picture = null!;
+                        ReadOnlyMemory<char> text = default;
+                        getImage(ref picture);
+                        getCaption(ref text);
+                        list.Add(text.ToString());
+                        picture.Dispose();
+                    }
+                    captions = list.ToArray();
+                }
+                else
+                {
+                    var output = Output();
+                    foreach (var picture in output.GetColumn<MLImage>("GeneratedImage")) picture.Dispose();
+                    captions = output.GetColumn<string>("GeneratedCaption").ToArray();
+                }
+                results[name].Wall.Add(clock.Elapsed.TotalSeconds);
+                results[name].Cpu.Add((Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds);
+                firstCaption ??= captions[0];
+                if (captions[0] != firstCaption) throw new InvalidOperationException("The two reads gave different captions.");
+                Console.WriteLine($"  round {round} {name}: {clock.Elapsed.TotalSeconds:F1} s wall; load {LoadAverage()}");
+            }
+        foreach (var (name, (wall, cpu)) in results)
+            Console.WriteLine($"{name}: median {Median(wall):F1} s wall, {Median(cpu):F1} CPU s for {count} prompts (3 runs)");
+        Footer();
     }
 
     // ---------------------------------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@
 //   train-split tiny|cub BATCH [steps] [threads]   one GAN training step split into phases (docs/PERFORMANCE.md)
 //   gflops [threads]                               sgemm peak vs achieved GFLOP/s of CUB generation / G forward
 //   gen-memory tiny|cub BATCH [threads]            peak RSS (VmHWM) while generating
+//   eval-passes MODEL.zip [prompts] [threads]      QuickStart evaluation read: two GetColumn calls vs one cursor
 // Trains STEM (DAMSM pretraining) for a bounded time and reports R-precision and text→image retrieval on held-out
 // real images. `scalar-race` reproduces TorchSharp's Scalar lifetime race with and without TorchGcGuard.
 // Not a test: numbers depend on the machine and its load; the report records them with the settings.
