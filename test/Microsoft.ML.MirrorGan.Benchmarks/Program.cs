@@ -4,7 +4,7 @@
 //   fashion-classifier [minutes]                   built-in Fashion-MNIST classifier for IS / class accuracy
 //   scalar-race                                    TorchSharp Scalar lifetime race, with and without TorchGcGuard
 //   glam-memory [steps] [threads] [tiny]           RSS every 50 GAN steps; "tiny" uses the Tiny preset's network
-//   train-split tiny|cub BATCH [steps] [threads]   one GAN training step split into phases (docs/PERFORMANCE.md)
+//   train-split tiny|cub BATCH [steps] [threads] [warm-up]  one GAN step split into phases (docs/PERFORMANCE.md)
 //   gflops [threads]                               sgemm peak vs achieved GFLOP/s of CUB generation / G forward
 //   gen-memory tiny|cub BATCH [threads]            peak RSS (VmHWM) while generating
 //   eval-passes MODEL.zip [prompts] [threads]      QuickStart evaluation read: two GetColumn calls vs one cursor
