@@ -12,9 +12,16 @@ namespace Microsoft.ML.MirrorGan.QuickStart;
 /// <summary>Generates images for held-out prompts with a saved chain, re-captions them and scores them.</summary>
 internal static class Evaluation
 {
-    private sealed record PromptSet(string Name, string[] Captions, int[] Classes, ShapesScene[]? Scenes);
+    /// <summary>A prompt set; <paramref name="Real"/> renders the real images of the same prompts at a size (for FID).</summary>
+    private sealed record PromptSet(string Name, string[] Captions, int[] Classes, ShapesScene[]? Scenes, Func<int, float[][]> Real);
 
-    public static Dictionary<string, object> Run(MLContext ml, ITransformer chain, string dataset, int seed, string folder, bool writeGallery)
+    /// <summary>
+    /// Generates each prompt set and scores it: R-precision, Shapes semantic and re-caption accuracy; with
+    /// <paramref name="quality"/> (the evaluate verb) also <see cref="MirrorGanEvaluation"/>'s Inception Score, class
+    /// accuracy, FID against the real images of the same prompts and STREAM BLEU, under "evaluation".
+    /// </summary>
+    public static Dictionary<string, object> Run(MLContext ml, ITransformer chain, string dataset, int seed, string folder, bool writeGallery,
+        MirrorGanEvaluationOptions? quality = null)
     {
         var text = ((IEnumerable<ITransformer>)chain).OfType<TextEmbedTransformer>().FirstOrDefault()
             ?? throw new InvalidOperationException("The model is not a TextEmbed → MirrorGan → StreamCaptioner chain saved by the QuickStart.");
@@ -23,9 +30,9 @@ internal static class Evaluation
         foreach (var set in Sets(ml, dataset, seed))
         {
             var rows = set.Captions.Select(c => new Prompts { Caption = c, Seed = seed }).ToList();
-            var output = chain.Transform(ml.Data.LoadFromEnumerable(rows));
-            var images = output.GetColumn<MLImage>("GeneratedImage").ToArray();
-            var captions = output.Schema.GetColumnOrNull("GeneratedCaption") is null ? null : output.GetColumn<string>("GeneratedCaption").ToArray();
+            var generation = System.Diagnostics.Stopwatch.StartNew();
+            var (images, captions) = GenerateAndCaption(chain.Transform(ml.Data.LoadFromEnumerable(rows)));
+            Console.WriteLine($"  {set.Name}: {images.Length} prompts generated and re-captioned in {generation.Elapsed.TotalSeconds:F1} s");
             var metrics = new Dictionary<string, object> { ["count"] = images.Length };
             var imageFeatures = text.EncodeImages(images);
             var sentences = text.EncodeCaptions(set.Captions).SentenceFeatures;
@@ -53,6 +60,19 @@ internal static class Evaluation
                     metrics["recaption_accuracy"] = new { color = acc.Color, shape = acc.Shape, size = acc.Size, position = acc.Position, all = acc.All };
                 }
             }
+            if (quality is not null)
+            {
+                int size = images[0].Width;
+                var generated = EvaluationImages.FromImages(images, size, set.Captions, set.Classes);
+                var real = new EvaluationImages(set.Real(size), size);
+                var report = MirrorGanEvaluation.Evaluate(generated, real, quality, redescriptions: captions);
+                // R-precision and the Shapes scores are computed above (with this set's class-aware candidates).
+                report.Skipped.RemoveAll(x => x.StartsWith("R-precision", StringComparison.Ordinal));
+                if (report.Fid is not null && report.Fid.GeneratedCount <= report.Fid.Dimension)
+                    report.Skipped.Add($"note: FID from {report.Fid.GeneratedCount} generated and {report.Fid.RealCount} real {report.Fid.Dimension}-d features: " +
+                        "singular covariances (rank-deficient FID), comparable only between runs with the same counts");
+                metrics["evaluation"] = JsonDocument.Parse(report.ToJson()).RootElement.Clone();
+            }
             result[set.Name] = metrics;
             Console.WriteLine($"  {set.Name}: {JsonSerializer.Serialize(metrics)}");
             for (int i = 0; i < Math.Min(24, images.Length); i++)
@@ -60,6 +80,35 @@ internal static class Evaluation
         }
         if (writeGallery) WriteGallery(folder, gallery);
         return result;
+    }
+
+    /// <summary>
+    /// Reads the generated images and their re-captions in ONE pass. Two GetColumn calls would run the chain twice:
+    /// the caption column's cursor regenerates every image (nothing is cached between cursors), so generation cost
+    /// doubled (docs/PERFORMANCE.md, "cheap wins").
+    /// </summary>
+    private static (MLImage[] Images, string[]? Captions) GenerateAndCaption(IDataView output)
+    {
+        var imageColumn = output.Schema["GeneratedImage"];
+        var captionColumn = output.Schema.GetColumnOrNull("GeneratedCaption");
+        var images = new List<MLImage>();
+        var captions = captionColumn is null ? null : new List<string>();
+        using var cursor = output.GetRowCursor(captionColumn is { } c ? new[] { imageColumn, c } : new[] { imageColumn });
+        var getImage = cursor.GetGetter<MLImage>(imageColumn);
+        var getCaption = captionColumn is { } cc ? cursor.GetGetter<ReadOnlyMemory<char>>(cc) : null;
+        while (cursor.MoveNext())
+        {
+            MLImage image = null!;
+            getImage(ref image);
+            images.Add(image);
+            if (getCaption is not null)
+            {
+                ReadOnlyMemory<char> text = default;
+                getCaption(ref text);
+                captions!.Add(text.ToString());
+            }
+        }
+        return (images.ToArray(), captions?.ToArray());
     }
 
     private static string Mark(bool? ok) => ok switch { true => "✓", false => "✗", null => "–" };
@@ -72,13 +121,16 @@ internal static class Evaluation
             {
                 var data = new ShapesDataset(options);
                 var scenes = data.Scenes.ToArray();
-                yield return new PromptSet(name, scenes.Select(data.CanonicalCaption).ToArray(), scenes.Select(s => s.ClassId).ToArray(), scenes);
+                yield return new PromptSet(name, scenes.Select(data.CanonicalCaption).ToArray(), scenes.Select(s => s.ClassId).ToArray(), scenes,
+                    // Rendering reads only the side from the options: the same scenes at the generator's final size.
+                    size => scenes.Select(new ShapesDataset(new ShapesOptions { ImageSize = size }).RenderChw).ToArray());
             }
         }
         else if (dataset == "fashion-mnist")
         {
             var test = ml.Data.LoadFashionMnist(new FashionMnistOptions { Split = DatasetSplit.Test, ImageSize = 64, MaxImages = 300, CaptionsPerImage = 1, Seed = seed });
-            yield return new PromptSet("test", test.GetColumn<string>("Caption").ToArray(), test.GetColumn<int>("ClassId").ToArray(), null);
+            yield return new PromptSet("test", test.GetColumn<string>("Caption").ToArray(), test.GetColumn<int>("ClassId").ToArray(), null,
+                size => EvaluationImages.FromDataView(test, size, captionColumn: null, classIdColumn: null).Images.ToArray());
         }
         else
         {

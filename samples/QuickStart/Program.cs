@@ -25,13 +25,21 @@ root.SetAction(r => TrainJob.Run(new TrainSettings(
     r.GetValue(dataset)!, r.GetValue(dataPath), r.GetValue(preset), r.GetValue(iterations), r.GetValue(ganMinutes), r.GetValue(output)!,
     r.GetValue(device)!, r.GetValue(seed), r.GetValue(lambda), r.GetValue(threads), r.GetValue(ablation), r.GetValue(stemSeconds), r.GetValue(streamSeconds), r.GetValue(batchSize))));
 
+// The verbs run torch with 1 intra-op thread unless told otherwise, like the main job: libtorch's default (one per core)
+// made the evaluate verb ~5x slower on the shared 2-core machine (docs/PERFORMANCE.md, "cheap wins").
+var verbThreads = new Option<int>("--threads") { Description = "Torch intra-op threads (1 is fastest on a busy 2-core machine)", DefaultValueFactory = _ => 1 };
+int Threads(ParseResult r)
+{
+    TorchSharp.torch.set_num_threads(Math.Max(1, r.GetValue(verbThreads)));
+    return 0;
+}
 var model = new Option<string>("--model") { Description = "A model.zip saved by the main job", Required = true };
 var prompts = new Option<string>("--prompts") { Description = "Text file, one caption per line", Required = true };
 var genSeed = new Option<int>("--seed") { Description = "Seed of every line's noise", DefaultValueFactory = _ => 0 };
 var genOut = new Option<string>("--out") { Description = "Output folder for <line index>.png", Required = true };
 var generate = new Command("generate", "Generate one PNG per prompt line (DIR/<0-based line index>.png, final resolution).");
-foreach (var o in new Option[] { model, prompts, genSeed, genOut }) generate.Options.Add(o);
-generate.SetAction(r => Verbs.Generate(r.GetValue(model)!, r.GetValue(prompts)!, r.GetValue(genSeed), r.GetValue(genOut)!));
+foreach (var o in new Option[] { model, prompts, genSeed, genOut, verbThreads }) generate.Options.Add(o);
+generate.SetAction(r => Threads(r) + Verbs.Generate(r.GetValue(model)!, r.GetValue(prompts)!, r.GetValue(genSeed), r.GetValue(genOut)!));
 root.Subcommands.Add(generate);
 
 var capModel = new Option<string>("--model") { Description = "A model.zip saved by the main job", Required = true };
@@ -39,17 +47,23 @@ var images = new Option<string>("--images") { Description = "Folder of images (p
 var caption = new Command("caption", "Caption every image of a folder; prints file<TAB>caption lines.");
 caption.Options.Add(capModel);
 caption.Options.Add(images);
-caption.SetAction(r => Verbs.Caption(r.GetValue(capModel)!, r.GetValue(images)!));
+caption.Options.Add(verbThreads);
+caption.SetAction(r => Threads(r) + Verbs.Caption(r.GetValue(capModel)!, r.GetValue(images)!));
 root.Subcommands.Add(caption);
 
 var evalModel = new Option<string>("--model") { Description = "A model.zip saved by the main job", Required = true };
-var evalDataset = new Option<string>("--dataset") { Description = "shapes (held-out seeds and held-out attribute combinations)", DefaultValueFactory = _ => "shapes" };
-evalDataset.AcceptOnlyFromAmong("shapes");
+var evalDataset = new Option<string>("--dataset") { Description = "shapes (held-out seeds and held-out attribute combinations) | fashion-mnist (300 test captions)", DefaultValueFactory = _ => "shapes" };
+evalDataset.AcceptOnlyFromAmong("shapes", "fashion-mnist");
 var evalOut = new Option<string>("--out") { Description = "Where to write metrics.json", DefaultValueFactory = _ => "metrics.json" };
 var evalSeed = new Option<int>("--seed") { Description = "Seed of the generated images", DefaultValueFactory = _ => 1 };
-var evaluate = new Command("evaluate", "Generate for held-out prompts and write the metrics JSON.");
-foreach (var o in new Option[] { evalModel, evalDataset, evalOut, evalSeed }) evaluate.Options.Add(o);
-evaluate.SetAction(r => Verbs.Evaluate(r.GetValue(evalModel)!, r.GetValue(evalOut)!, r.GetValue(evalSeed)));
+var evalFeatures = new Option<string>("--features") { Description = "FID feature network: resnet18 (ImageNet ResNet-18, 512-d pool) | damsm | none | PATH.onnx (ImageNet-normalised input)", DefaultValueFactory = _ => "resnet18" };
+var evalClassifier = new Option<string?>("--classifier") { Description = "ONNX classifier for the Inception Score (e.g. an exported Inception-v3); fashion-mnist defaults to the built-in classifier" };
+var evalNorm = new Option<string>("--classifier-normalization") { Description = "Input scaling of --classifier: minus-one-to-one | zero-to-one | imagenet | zero-to-255", DefaultValueFactory = _ => "minus-one-to-one" };
+var evalFashion = new Option<string?>("--fashion-classifier") { Description = "Built-in Fashion-MNIST classifier zip (trained once, ≤ 3 min, when missing; default next to the model)" };
+var evaluate = new Command("evaluate", "Generate for held-out prompts and write the metrics JSON (R-precision, Shapes accuracy, IS, FID, BLEU).");
+foreach (var o in new Option[] { evalModel, evalDataset, evalOut, evalSeed, evalFeatures, evalClassifier, evalNorm, evalFashion, verbThreads }) evaluate.Options.Add(o);
+evaluate.SetAction(r => Threads(r) + Verbs.Evaluate(new Verbs.EvaluateSettings(r.GetValue(evalModel)!, r.GetValue(evalOut)!, r.GetValue(evalSeed), r.GetValue(evalDataset)!,
+    r.GetValue(evalFeatures)!, r.GetValue(evalClassifier), r.GetValue(evalNorm)!, r.GetValue(evalFashion))));
 root.Subcommands.Add(evaluate);
 
 try

@@ -47,10 +47,19 @@ internal static class GlamBenchmarks
         });
         ml.Transforms.MirrorGan(options).Fit(train);
         var warm = rss.First(r => r.Step >= Math.Min(100, steps));
+        // RSS oscillates by tens of MB (GC and allocator): the least-squares slope after warm-up is the trend.
+        var after = rss.Where(r => r.Step >= warm.Step).ToArray();
+        double mx = after.Average(r => (double)r.Step), my = after.Average(r => (double)r.Bytes);
+        double den = after.Sum(r => (r.Step - mx) * (r.Step - mx));
+        double slope = den == 0 ? 0 : after.Sum(r => (r.Step - mx) * (r.Bytes - my)) / den;
+        Console.WriteLine($"RSS after warm-up: min {after.Min(r => r.Bytes) / 1048576.0:F1} MB, max {after.Max(r => r.Bytes) / 1048576.0:F1} MB, " +
+            $"trend {slope * 1000 / 1048576.0:F1} MB ({100 * slope * 1000 / my:F2} %) per 1,000 steps");
         var last = rss[^1];
         Console.WriteLine($"{(tinyPreset ? "Tiny preset" : "minimal net")}, batch {options.BatchSize}: {steps} steps in {clock.Elapsed.TotalSeconds:F0} s; " +
             $"RSS after step {warm.Step}: {warm.Bytes / 1048576.0:F1} MB, after step {last.Step}: {last.Bytes / 1048576.0:F1} MB " +
-            $"(growth {(last.Bytes - warm.Bytes) / 1048576.0:F1} MB over {last.Step - warm.Step} steps)");
+            $"(growth {(last.Bytes - warm.Bytes) / 1048576.0:F1} MB over {last.Step - warm.Step} steps, " +
+            $"{100.0 * (last.Bytes - warm.Bytes) / warm.Bytes * 1000 / Math.Max(1, last.Step - warm.Step):F2} % per 1,000 steps); " +
+            $"peak RSS (VmHWM) {PerfBenchmarks.StatusKb("VmHWM") / 1024.0:F1} MB; load average {PerfBenchmarks.LoadAverage()}");
     }
 
     private static string Load() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?";

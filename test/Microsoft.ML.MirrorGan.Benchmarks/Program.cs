@@ -5,6 +5,10 @@
 //   scalar-race                                    TorchSharp Scalar lifetime race, with and without TorchGcGuard
 //   glam-memory [steps] [threads] [tiny]           RSS every 50 GAN steps; "tiny" uses the Tiny preset's network
 //   fuzz-models [cases] [seed] [zip|onnx|both] [timeout s] [summary.json]   mutated model zips / ONNX files, child processes
+//   train-split tiny|cub BATCH [steps] [threads] [warm-up]  one GAN step split into phases (docs/PERFORMANCE.md)
+//   gflops [threads]                               sgemm peak vs achieved GFLOP/s of CUB generation / G forward
+//   gen-memory tiny|cub BATCH [threads]            peak RSS (VmHWM) while generating
+//   eval-passes MODEL.zip [prompts] [threads]      QuickStart evaluation read: two GetColumn calls vs one cursor
 // Trains STEM (DAMSM pretraining) for a bounded time and reports R-precision and text→image retrieval on held-out
 // real images. `scalar-race` reproduces TorchSharp's Scalar lifetime race with and without TorchGcGuard.
 // Not a test: numbers depend on the machine and its load; the report records them with the settings.
@@ -19,6 +23,7 @@ if (args.Length < 1)
 // fuzz-models: seeded mutations of a real model.zip and ONNX export, loaded and scored in child processes (issue 11).
 if (args[0] == "fuzz-models") return ModelFuzz.Run(args);
 if (args[0] == "fuzz-worker") return ModelFuzz.Worker(args);
+if (PerfBenchmarks.TryRun(args, out int perfExit)) return perfExit;
 if (args[0] == "glam-memory")
 {
     TorchSharp.torch.set_num_threads(args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 1);

@@ -79,6 +79,29 @@ public class ResNet18OnnxTests
     }
 
     [Fact]
+    public void Pretrained_feature_extractor_gives_the_onnx_pooled_features_in_any_batch_split()
+    {
+        var photos = new[] { "astronaut.jpg", "coffee.jpg", "chelsea.jpg" };
+        var rgb = photos.Select(PlanarRgb255).ToArray();
+        var extractor = Microsoft.ML.MirrorGan.Onnx.Evaluation.PretrainedFeatureExtractors.ResNet18(batchSize: 2); // batches of 2 and 1
+        Assert.Equal("resnet18-imagenet:pool5:512", extractor.Name);
+        var features = extractor.ExtractFeatures(rgb.Select(x => x.Select(v => v / 127.5f - 1f).ToArray()).ToArray(), 224);
+        string dir = ResNet18FromOnnx.DefaultModelDirectory;
+        using var prep = new InferenceSession(Path.Combine(dir, ResNet18FromOnnx.PreprocessFile));
+        using var net = new InferenceSession(Path.Combine(dir, ResNet18FromOnnx.NetworkFile));
+        Assert.Equal(3, features.Length);
+        for (int i = 0; i < photos.Length; i++)
+        {
+            var expected = RunOrt(prep, net, rgb[i]);
+            Assert.Equal(512, features[i].Length);
+            double diff = expected.Zip(features[i], (a, b) => Math.Abs(a - b)).Max();
+            Assert.True(diff < 1e-4, $"{photos[i]}: max |extractor − ORT| = {diff:E2}");
+        }
+        Assert.True(Microsoft.ML.MirrorGan.Onnx.Evaluation.PretrainedFeatureExtractors.IsResNet18Available());
+        Assert.False(Microsoft.ML.MirrorGan.Onnx.Evaluation.PretrainedFeatureExtractors.IsResNet18Available(Path.GetTempPath()));
+    }
+
+    [Fact]
     public void Registered_kind_serves_the_damsm_and_stream_encoders_frozen_and_differentiable()
     {
         using var scope = NewDisposeScope();
