@@ -4,6 +4,7 @@
 //   fashion-classifier [minutes]                   built-in Fashion-MNIST classifier for IS / class accuracy
 //   scalar-race                                    TorchSharp Scalar lifetime race, with and without TorchGcGuard
 //   glam-memory [steps] [threads] [tiny]           RSS every 50 GAN steps; "tiny" uses the Tiny preset's network
+//   onnx-profile [tiny|cub] [batch] [threads] [runs] [spin|nospin]   ONNX Runtime profiler: generator time per operator
 // Trains STEM (DAMSM pretraining) for a bounded time and reports R-precision and text→image retrieval on held-out
 // real images. `scalar-race` reproduces TorchSharp's Scalar lifetime race with and without TorchGcGuard.
 // Not a test: numbers depend on the machine and its load; the report records them with the settings.
@@ -14,6 +15,13 @@ if (args.Length < 1)
 {
     Console.Error.WriteLine("usage: Benchmarks <stem-shapes|stem-fashion|onnx-speed|fashion-classifier|scalar-race> [minutes] [threads] | glam-memory [steps] [threads] [tiny]");
     return 2;
+}
+if (args[0] == "onnx-profile")
+{
+    // onnx-profile [tiny|cub] [batch] [threads] [runs] [spin|nospin]: ONNX Runtime's profiler on the generator graph.
+    int Arg(int i, int fallback) => args.Length > i ? int.Parse(args[i], System.Globalization.CultureInfo.InvariantCulture) : fallback;
+    OnnxProfile.Run(args.Length > 1 ? args[1] : "cub", Arg(2, 1), Arg(3, 1), Arg(4, 5), args.Length <= 5 || args[5] != "nospin");
+    return 0;
 }
 if (args[0] == "glam-memory")
 {

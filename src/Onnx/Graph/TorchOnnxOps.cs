@@ -84,6 +84,31 @@ internal static class TorchOnnxOps
         return (folded, foldedBias);
     }
 
+    /// <summary>
+    /// <c>GLU(BatchNorm(Conv(x)))</c> over channels as two convolutions with the normalisation folded in:
+    /// a ⊙ σ(b), where a and b are the first and second halves of the output channels. Same values as
+    /// Conv → BatchNormalization → Split → Sigmoid → Mul, without the Split: ONNX Runtime keeps both convolutions (and
+    /// the Sigmoid, fused into the second) in its blocked NCHWc layout instead of reordering to NCHW around a Split.
+    /// </summary>
+    public static string ConvBatchNormGlu(OnnxGraphBuilder g, Conv2d conv, BatchNorm2d bn, string x, long stride, long padding)
+    {
+        var weight = conv.weight!;
+        var (w, b) = FoldBatchNorm(weight, conv.bias, BatchNormTensors.Of(bn));
+        long outChannels = weight.shape[0], half = outChannels / 2;
+        if (outChannels % 2 != 0) throw new ArgumentException($"GLU needs an even channel count; the convolution makes {outChannels}.");
+        int per = (int)(w.Length / outChannels);
+        string Half(int k) => g.Node("Conv", new[]
+            {
+                x,
+                g.Initializer("conv_glu_w", w.AsSpan(k * (int)half * per, (int)half * per), half, weight.shape[1], weight.shape[2], weight.shape[3]),
+                g.Initializer("conv_glu_b", b.AsSpan(k * (int)half, (int)half), half),
+            },
+            Attr("kernel_shape", weight.shape[2], weight.shape[3]),
+            Attr("strides", stride, stride),
+            Attr("pads", padding, padding, padding, padding));
+        return g.Node("Mul", new[] { Half(0), g.Node("Sigmoid", new[] { Half(1) }) });
+    }
+
     /// <summary>A <c>Conv2d</c> layer followed by a <c>BatchNorm2d</c> layer, folded (see <see cref="FoldBatchNorm"/>); symmetric padding.</summary>
     public static string ConvBatchNorm(OnnxGraphBuilder g, Conv2d conv, BatchNorm2d bn, string x, long stride, long padding) =>
         ConvBatchNorm(g, conv.weight!, conv.bias, BatchNormTensors.Of(bn), stride, new[] { padding, padding, padding, padding }, x);

@@ -25,6 +25,10 @@ internal sealed class OnnxModelSession : IDisposable
 
     public IDisposableReadOnlyCollection<DisposableNamedOnnxValue> Run(IReadOnlyCollection<NamedOnnxValue> inputs) => _session.Run(inputs);
 
+    /// <summary>Computes only <paramref name="outputs"/> (ONNX Runtime then skips nodes that feed nothing else).</summary>
+    public IDisposableReadOnlyCollection<DisposableNamedOnnxValue> Run(IReadOnlyCollection<NamedOnnxValue> inputs, IReadOnlyCollection<string> outputs) =>
+        _session.Run(inputs, outputs);
+
     /// <summary>Opens <paramref name="file"/> in <paramref name="folder"/> and checks it has the inputs and outputs the manifest lists.</summary>
     public static OnnxModelSession Open(string folder, string file, IEnumerable<string> inputs, IEnumerable<string> outputs, OnnxSessionOptions options, Action<string>? warn)
     {
@@ -71,12 +75,7 @@ internal sealed class OnnxModelSession : IDisposable
         return (Load(path, cpu), "CPU");
     }
 
-    private static void Configure(SessionOptions so, OnnxSessionOptions options)
-    {
-        if (options.IntraOpThreads < 0) throw new ArgumentOutOfRangeException(nameof(options), options.IntraOpThreads, "IntraOpThreads must be 0 (default) or positive.");
-        if (options.IntraOpThreads > 0) so.IntraOpNumThreads = options.IntraOpThreads;
-        so.GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL;
-    }
+    private static void Configure(SessionOptions so, OnnxSessionOptions options) => options.ApplyTo(so);
 
     private static InferenceSession Load(string path, SessionOptions so)
     {
