@@ -32,8 +32,9 @@ internal static class OnnxProfile
         File.WriteAllBytes(model, GlamOnnxExporter.Export(ca, generator, normalizeSentence: !cub));
 
         using var so = new OnnxSessionOptions { IntraOpThreads = threads, AllowSpinning = spinning }.CreateCpuSessionOptions();
-        so.EnableProfiling = true;
+        // The prefix first: setting EnableProfiling starts the profiler with the prefix current at that moment.
         so.ProfileOutputPathPrefix = Path.Combine(folder, "profile");
+        so.EnableProfiling = true;
         using var session = new InferenceSession(model, so);
         int words = cub ? 18 : 12;
         var rng = new Random(3);
