@@ -32,8 +32,7 @@ internal static class OnnxProfile
         File.WriteAllBytes(model, GlamOnnxExporter.Export(ca, generator, normalizeSentence: !cub));
 
         using var so = new OnnxSessionOptions { IntraOpThreads = threads, AllowSpinning = spinning }.CreateCpuSessionOptions();
-        // The prefix first: setting EnableProfiling starts the profiler with the prefix current at that moment.
-        so.ProfileOutputPathPrefix = Path.Combine(folder, "profile");
+        // ONNX Runtime 1.31 writes the profile into the working directory whatever the prefix; it is deleted after reading.
         so.EnableProfiling = true;
         using var session = new InferenceSession(model, so);
         int words = cub ? 18 : 12;
@@ -57,7 +56,9 @@ internal static class OnnxProfile
         var byOp = new Dictionary<string, double>();
         var byNode = new Dictionary<string, (string Op, double Us)>();
         var shapes = new Dictionary<string, string>();
-        using var doc = JsonDocument.Parse(File.ReadAllText(file));
+        string json = File.ReadAllText(file);
+        File.Delete(file);
+        using var doc = JsonDocument.Parse(json);
         foreach (var e in doc.RootElement.EnumerateArray())
         {
             if (e.GetProperty("cat").GetString() != "Node" || !e.TryGetProperty("args", out var args) || !args.TryGetProperty("op_name", out var op)) continue;
