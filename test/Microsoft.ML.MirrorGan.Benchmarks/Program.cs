@@ -9,6 +9,7 @@
 //   gflops [threads]                               sgemm peak vs achieved GFLOP/s of CUB generation / G forward
 //   gen-memory tiny|cub BATCH [threads]            peak RSS (VmHWM) while generating
 //   eval-passes MODEL.zip [prompts] [threads]      QuickStart evaluation read: two GetColumn calls vs one cursor
+//   onnx-profile [tiny|cub] [batch] [threads] [runs] [spin|nospin]   ONNX Runtime profiler: generator time per operator
 // Trains STEM (DAMSM pretraining) for a bounded time and reports R-precision and text→image retrieval on held-out
 // real images. `scalar-race` reproduces TorchSharp's Scalar lifetime race with and without TorchGcGuard.
 // Not a test: numbers depend on the machine and its load; the report records them with the settings.
@@ -24,6 +25,13 @@ if (args.Length < 1)
 if (args[0] == "fuzz-models") return ModelFuzz.Run(args);
 if (args[0] == "fuzz-worker") return ModelFuzz.Worker(args);
 if (PerfBenchmarks.TryRun(args, out int perfExit)) return perfExit;
+if (args[0] == "onnx-profile")
+{
+    // onnx-profile [tiny|cub] [batch] [threads] [runs] [spin|nospin]: ONNX Runtime's profiler on the generator graph.
+    int Arg(int i, int fallback) => args.Length > i ? int.Parse(args[i], System.Globalization.CultureInfo.InvariantCulture) : fallback;
+    OnnxProfile.Run(args.Length > 1 ? args[1] : "cub", Arg(2, 1), Arg(3, 1), Arg(4, 5), args.Length <= 5 || args[5] != "nospin");
+    return 0;
+}
 if (args[0] == "glam-memory")
 {
     TorchSharp.torch.set_num_threads(args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 1);

@@ -99,8 +99,7 @@ public static class GlamOnnxExporter
     private static string UpBlock(OnnxGraphBuilder g, ModuleIndex gen, string prefix, string x)
     {
         x = TorchOnnxOps.UpsampleNearest2x(g, x);
-        x = TorchOnnxOps.Conv(g, gen.Get<Conv2d>($"{prefix}.conv"), x, 1, 1);
-        return TorchOnnxOps.Glu(g, TorchOnnxOps.BatchNorm(g, gen.Get<BatchNorm2d>($"{prefix}.bn"), x));
+        return TorchOnnxOps.ConvBatchNormGlu(g, gen.Get<Conv2d>($"{prefix}.conv"), gen.Get<BatchNorm2d>($"{prefix}.bn"), x, 1, 1);
     }
 
     private static string ImageHead(OnnxGraphBuilder g, ModuleIndex gen, int stage, string h) =>
@@ -108,9 +107,8 @@ public static class GlamOnnxExporter
 
     private static string ResBlock(OnnxGraphBuilder g, ModuleIndex gen, string prefix, string x)
     {
-        string y = TorchOnnxOps.Conv(g, gen.Get<Conv2d>($"{prefix}.conv1"), x, 1, 1);
-        y = TorchOnnxOps.Glu(g, TorchOnnxOps.BatchNorm(g, gen.Get<BatchNorm2d>($"{prefix}.bn1"), y));
-        y = TorchOnnxOps.BatchNorm(g, gen.Get<BatchNorm2d>($"{prefix}.bn2"), TorchOnnxOps.Conv(g, gen.Get<Conv2d>($"{prefix}.conv2"), y, 1, 1));
+        string y = TorchOnnxOps.ConvBatchNormGlu(g, gen.Get<Conv2d>($"{prefix}.conv1"), gen.Get<BatchNorm2d>($"{prefix}.bn1"), x, 1, 1);
+        y = TorchOnnxOps.ConvBatchNorm(g, gen.Get<Conv2d>($"{prefix}.conv2"), gen.Get<BatchNorm2d>($"{prefix}.bn2"), y, 1, 1);
         return TorchOnnxOps.Binary(g, "Add", y, x);
     }
 
@@ -149,6 +147,10 @@ public static class GlamOnnxExporter
     {
         string s = TorchOnnxOps.Unsqueeze(g, TorchOnnxOps.Linear(g, gen.Get<Linear>($"{prefix}.sent_att.linear"), code), 2, 3);
         string gate = TorchOnnxOps.Conv(g, gen.Get<Conv2d>($"{prefix}.sent_att.conv_sentence_vis"), TorchOnnxOps.Binary(g, "Mul", h, s), 1, 0);
-        return TorchOnnxOps.Binary(g, "Mul", s, g.Node("Softmax", new[] { gate }, Attr("axis", 1L)));
+        // Softmax over channels, spelled out: ONNX Runtime's Softmax on a non-last axis transposes the whole map to
+        // channels-last and back; max/sum reductions over axis 1 read it in place. Same formula as PyTorch's (shift by the max).
+        string shifted = g.Node("Exp", new[] { g.Node("Sub", new[] { gate, g.Node("ReduceMax", new[] { gate }, Attr("axes", new[] { 1L }), Attr("keepdims", 1L)) }) });
+        string sum = g.Node("ReduceSum", new[] { shifted, g.Int64Initializer("channel_axis", new[] { 1L }, 1) }, Attr("keepdims", 1L));
+        return TorchOnnxOps.Binary(g, "Mul", s, g.Node("Div", new[] { shifted, sum }));
     }
 }

@@ -16,8 +16,12 @@ public static class MirrorGanOnnxExport
     /// <param name="model">A transformer or a chain (nested chains are searched).</param>
     /// <param name="folder">Output folder (created if needed).</param>
     /// <param name="attentionMaps">Whether the generator graph also outputs its word-attention maps.</param>
+    /// <param name="imageEncoder">
+    /// Whether to also export TextEmbed's DAMSM image encoder (<c>image_encoder.onnx</c>: images → region features and
+    /// image code, e.g. for R-precision or image search). Off by default: captions-only imports hold an untrained one.
+    /// </param>
     /// <returns>The manifest written.</returns>
-    public static MirrorGanOnnxManifest ExportToOnnx(this ITransformer model, string folder, bool attentionMaps = false)
+    public static MirrorGanOnnxManifest ExportToOnnx(this ITransformer model, string folder, bool attentionMaps = false, bool imageEncoder = false)
     {
         if (model is null) throw new ArgumentNullException(nameof(model));
         var package = new MirrorGanOnnxPackage();
@@ -28,6 +32,7 @@ public static class MirrorGanOnnxExport
             {
                 case TextEmbedTransformer text when !found.Contains("text encoder"):
                     package.WithTextEmbed(text);
+                    if (imageEncoder) package.WithImageEncoder(text);
                     found.Add("text encoder");
                     break;
                 case StreamCaptionerTransformer captioner when !found.Contains("captioner"):
@@ -45,15 +50,15 @@ public static class MirrorGanOnnxExport
         return package.Save(folder);
     }
 
-    /// <summary>Loads a model zip (<c>mlContext.Model.Save</c> output) and exports it (see <see cref="ExportToOnnx(ITransformer, string, bool)"/>).</summary>
-    public static MirrorGanOnnxManifest ExportMirrorGanToOnnx(this ModelOperationsCatalog catalog, string modelPath, string folder, bool attentionMaps = false)
+    /// <summary>Loads a model zip (<c>mlContext.Model.Save</c> output) and exports it (see <see cref="ExportToOnnx(ITransformer, string, bool, bool)"/>).</summary>
+    public static MirrorGanOnnxManifest ExportMirrorGanToOnnx(this ModelOperationsCatalog catalog, string modelPath, string folder, bool attentionMaps = false, bool imageEncoder = false)
     {
         if (catalog is null) throw new ArgumentNullException(nameof(catalog));
         if (!File.Exists(modelPath)) throw new FileNotFoundException($"Model file '{modelPath}' does not exist.", modelPath);
         var model = catalog.Load(modelPath, out _);
         try
         {
-            return model.ExportToOnnx(folder, attentionMaps);
+            return model.ExportToOnnx(folder, attentionMaps, imageEncoder);
         }
         finally
         {

@@ -37,6 +37,9 @@ public sealed class MirrorGanOnnxManifest
     /// <summary>The STEM text encoder, if exported.</summary>
     public TextEncoderManifest? TextEncoder { get; set; }
 
+    /// <summary>STEM's DAMSM image encoder, if exported (on request).</summary>
+    public ImageEncoderManifest? ImageEncoder { get; set; }
+
     /// <summary>CA + GLAM generator, if exported.</summary>
     public GeneratorManifest? Generator { get; set; }
 
@@ -137,6 +140,22 @@ public sealed class TextEncoderManifest : GraphManifest
 
     /// <summary>D, the word and sentence feature size.</summary>
     public int FeatureSize { get; set; }
+}
+
+/// <summary>The DAMSM image encoder entry (images → region features and image code, comparable with the text encoder's).</summary>
+public sealed class ImageEncoderManifest : GraphManifest
+{
+    /// <summary>Graph file name.</summary>
+    public string File { get; set; } = MirrorGanOnnxNames.ImageEncoderFile;
+
+    /// <summary>Side of the <c>image</c> input (the trunk resizes to its own size inside the graph).</summary>
+    public int ImageSize { get; set; }
+
+    /// <summary>D, the region feature and image code size.</summary>
+    public int FeatureSize { get; set; }
+
+    /// <summary>The trunk description (e.g. <c>inception-v3</c>).</summary>
+    public string Backbone { get; set; } = "";
 }
 
 /// <summary>The CA + generator entry.</summary>

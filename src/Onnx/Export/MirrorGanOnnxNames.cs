@@ -21,6 +21,15 @@ public static class MirrorGanOnnxNames
     /// <summary>STREAM one-step decoder graph.</summary>
     public const string CaptionDecoderFile = "stream_decoder_step.onnx";
 
+    /// <summary>STEM's DAMSM image encoder graph (exported on request: <c>ExportToOnnx(folder, imageEncoder: true)</c>).</summary>
+    public const string ImageEncoderFile = "image_encoder.onnx";
+
+    /// <summary>Image encoder output: float [batch, D, R] word-comparable region features (R = regions, 17·17 for Inception-v3).</summary>
+    public const string RegionFeatures = "region_features";
+
+    /// <summary>Image encoder output: float [batch, D] global image code (DAMSM's <c>cnn_code</c>).</summary>
+    public const string ImageCode = "image_code";
+
     /// <summary>Text encoder input: int64 [batch, words] word ids, padded with 0 (<c>&lt;end&gt;</c>).</summary>
     public const string TokenIds = "token_ids";
 
@@ -51,7 +60,7 @@ public static class MirrorGanOnnxNames
     /// </summary>
     public static string Attention(int size) => $"attention_{size}";
 
-    /// <summary>Captioner encoder input: float [batch, 3, S, S] in [−1, 1] (S = the captioner's image size).</summary>
+    /// <summary>Captioner and image encoder input: float [batch, 3, S, S] in [−1, 1] (S = the model's image size).</summary>
     public const string CaptionImage = "image";
 
     /// <summary>Captioner encoder output and decoder input: float [batch, E].</summary>

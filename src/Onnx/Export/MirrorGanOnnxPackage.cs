@@ -32,6 +32,35 @@ public sealed class MirrorGanOnnxPackage
         return this;
     }
 
+    /// <summary>
+    /// Adds STEM's DAMSM image encoder (<see cref="DamsmOnnxExporter"/>) for images of the transformer's image size. Only
+    /// meaningful when the image encoder was trained or imported (<c>PyTorchImport.LoadTextEmbed</c> without an image
+    /// encoder file holds an untrained placeholder).
+    /// </summary>
+    public MirrorGanOnnxPackage WithImageEncoder(TextEmbedTransformer textEmbed)
+    {
+        if (textEmbed is null) throw new ArgumentNullException(nameof(textEmbed));
+        return WithImageEncoder(textEmbed.ImageEncoder, textEmbed.ImageSize);
+    }
+
+    /// <summary>Adds a DAMSM image encoder module for input images of side <paramref name="imageSize"/>.</summary>
+    public MirrorGanOnnxPackage WithImageEncoder(DamsmImageEncoder encoder, int imageSize)
+    {
+        if (encoder is null) throw new ArgumentNullException(nameof(encoder));
+        var bytes = DamsmOnnxExporter.Export(encoder, imageSize);
+        var (inputs, outputs) = OnnxGraphSignature.Read(bytes);
+        _files.Add((MirrorGanOnnxNames.ImageEncoderFile, bytes));
+        _manifest.ImageEncoder = new ImageEncoderManifest
+        {
+            ImageSize = imageSize,
+            FeatureSize = encoder.FeatureSize,
+            Backbone = encoder.Backbone.Kind,
+            Inputs = inputs,
+            Outputs = outputs,
+        };
+        return this;
+    }
+
     /// <summary>Adds conditioning augmentation + generator as one graph (see <see cref="GlamOnnxExporter"/>).</summary>
     public MirrorGanOnnxPackage WithGenerator(ConditioningAugmentation ca, GlamGenerator generator, bool attentionMaps = false, bool normalizeSentence = false)
     {

@@ -14,7 +14,7 @@ namespace Microsoft.ML.MirrorGan.Onnx;
 /// the encoder (<c>image</c> [batch, 3, S, S] in [−1, 1] → <c>image_feature</c> [batch, E]) and one decoder step
 /// (<c>token</c> int64 [batch] (−1 at the first step, which reads <c>image_feature</c>), <c>image_feature</c>,
 /// <c>h</c>, <c>c</c> [1, batch, H] → <c>log_probs</c> [batch, V], <c>h_out</c>, <c>c_out</c>).
-/// Only the <see cref="SmallCnnBackbone"/> trunk is exportable for now.
+/// Every trunk is exportable: small-cnn, the frozen ResNets (ML.NET's ResNet-18, imported ResNet-152) and Inception-v3.
 /// </summary>
 public static class StreamOnnxExporter
 {
@@ -23,28 +23,14 @@ public static class StreamOnnxExporter
     {
         if (encoder is null) throw new ArgumentNullException(nameof(encoder));
         if (imageSize < 1) throw new ArgumentOutOfRangeException(nameof(imageSize), imageSize, "imageSize must be positive.");
-        if (encoder.Backbone is not SmallCnnBackbone cnn)
-            throw new NotSupportedException(
-                $"ONNX export supports the small-cnn captioner trunk; this captioner uses '{encoder.Backbone.Kind}'. Train the captioner with Backbone = \"small-cnn:64:32\" to export it.");
         var index = new ModuleIndex(encoder, nameof(StreamEncoder));
         var g = new OnnxGraphBuilder("mirrorgan_stream_encoder");
         string x = g.Input(CaptionImage, DataType.Float, BatchDim, 3, imageSize, imageSize);
-        // The trunk resizes only when the input side differs (bilinear, align_corners false), as its forward does.
-        if (imageSize != cnn.InputSize) x = TorchOnnxOps.ResizeBilinear(g, x, cnn.InputSize, cnn.InputSize);
-        long side = cnn.InputSize;
-        for (int i = 0; index.Has($"backbone.trunk.conv{i}"); i++)
-        {
-            x = TorchOnnxOps.Conv(g, index.Get<Conv2d>($"backbone.trunk.conv{i}"), x, 2, 1);
-            x = TorchOnnxOps.LeakyRelu(g, TorchOnnxOps.BatchNorm(g, index.Get<BatchNorm2d>($"backbone.trunk.bn{i}"), x), SmallCnnSlope);
-            side = (side + 1) / 2;
-        }
-        string regions = x;
-        string global = TorchOnnxOps.Conv(g, index.Get<Conv2d>("backbone.head.conv"), regions, 2, 1);
-        global = TorchOnnxOps.LeakyRelu(g, TorchOnnxOps.BatchNorm(g, index.Get<BatchNorm2d>("backbone.head.bn"), global), SmallCnnSlope);
-        global = g.Node("Flatten", new[] { g.Node("GlobalAveragePool", new[] { global }) }, Attr("axis", 1L));
+        var trunk = BackboneOnnxExporter.Emit(g, encoder.Backbone, x, imageSize);
+        string global = trunk.Global;
         if (encoder.RegionGrid > 0)
         {
-            string pooled = TorchOnnxOps.AdaptiveAvgPool2d(g, regions, side, side, encoder.RegionGrid);
+            string pooled = TorchOnnxOps.AdaptiveAvgPool2d(g, trunk.Regions, trunk.RegionHeight, trunk.RegionWidth, encoder.RegionGrid);
             global = TorchOnnxOps.Concat(g, 1, global, g.Node("Flatten", new[] { pooled }, Attr("axis", 1L)));
         }
         string feature = TorchOnnxOps.BatchNorm(g, index.Get<BatchNorm1d>("bn"), TorchOnnxOps.Linear(g, index.Get<Linear>("linear"), global));
@@ -78,6 +64,4 @@ public static class StreamOnnxExporter
         return g.Build(OnnxExportInfo.ProducerVersion, OnnxExportInfo.Metadata("stream_decoder_step")).ToByteArray();
     }
 
-    /// <summary>SmallCnnBackbone's LeakyReLU slope (fixed in its constructor).</summary>
-    private const float SmallCnnSlope = 0.2f;
 }

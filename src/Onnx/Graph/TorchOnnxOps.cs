@@ -42,6 +42,77 @@ internal static class TorchOnnxOps
         return g.Node("BatchNormalization", new[] { x, scale, shift, mean, variance }, Attr("epsilon", (float)eps));
     }
 
+    /// <summary>
+    /// A bias-free or biased convolution followed by inference-mode BatchNorm, written as ONE Conv whose weight and bias
+    /// absorb the normalisation: w′ = w·γ/√(σ²+ε) per output channel, b′ = (b − μ)·γ/√(σ²+ε) + β, computed in double and
+    /// rounded once. ONNX Runtime fuses Conv+BatchNormalization itself at load time; folding here makes the file smaller,
+    /// the graph simpler for other runtimes, and lets the following Relu fuse into the Conv.
+    /// </summary>
+    /// <param name="g">The graph.</param>
+    /// <param name="weight">Conv weight (out, in, kH, kW).</param>
+    /// <param name="bias">Conv bias or null.</param>
+    /// <param name="norm">The BatchNorm's γ (null: ones), β (null: zeros), running mean and variance, ε.</param>
+    /// <param name="stride">Stride (both axes).</param>
+    /// <param name="pads">Padding (top, left, bottom, right), ONNX's order.</param>
+    /// <param name="x">The input value.</param>
+    public static string ConvBatchNorm(OnnxGraphBuilder g, Tensor weight, Tensor? bias, BatchNormTensors norm, long stride, long[] pads, string x)
+    {
+        var (w, b) = FoldBatchNorm(weight, bias, norm);
+        return g.Node("Conv", new[] { x, g.Initializer("conv_bn_w", w, weight.shape), g.Initializer("conv_bn_b", b, weight.shape[0]) },
+            Attr("kernel_shape", weight.shape[2], weight.shape[3]),
+            Attr("strides", stride, stride),
+            Attr("pads", pads));
+    }
+
+    /// <summary>Folds inference-mode BatchNorm into the preceding convolution: w′ = w·γ/√(σ²+ε), b′ = (b − μ)·γ/√(σ²+ε) + β, in double.</summary>
+    public static (float[] Weight, float[] Bias) FoldBatchNorm(Tensor weight, Tensor? bias, BatchNormTensors norm)
+    {
+        long outChannels = weight.shape[0];
+        if (norm.RunningMean.shape[0] != outChannels)
+            throw new ArgumentException($"BatchNorm over {norm.RunningMean.shape[0]} channels cannot follow a convolution with {outChannels} outputs.");
+        float[] w = Values(weight), mean = Values(norm.RunningMean), variance = Values(norm.RunningVar);
+        float[]? gamma = norm.Weight is null ? null : Values(norm.Weight), beta = norm.Bias is null ? null : Values(norm.Bias), b0 = bias is null ? null : Values(bias);
+        int per = (int)(w.Length / outChannels);
+        var folded = new float[w.Length];
+        var foldedBias = new float[outChannels];
+        for (int o = 0; o < outChannels; o++)
+        {
+            double scale = (gamma?[o] ?? 1.0) / Math.Sqrt(variance[o] + norm.Eps);
+            for (int k = 0; k < per; k++) folded[o * per + k] = (float)(w[o * per + k] * scale);
+            foldedBias[o] = (float)(((b0?[o] ?? 0.0) - mean[o]) * scale + (beta?[o] ?? 0.0));
+        }
+        return (folded, foldedBias);
+    }
+
+    /// <summary>
+    /// <c>GLU(BatchNorm(Conv(x)))</c> over channels as two convolutions with the normalisation folded in:
+    /// a ⊙ σ(b), where a and b are the first and second halves of the output channels. Same values as
+    /// Conv → BatchNormalization → Split → Sigmoid → Mul, without the Split: ONNX Runtime keeps both convolutions (and
+    /// the Sigmoid, fused into the second) in its blocked NCHWc layout instead of reordering to NCHW around a Split.
+    /// </summary>
+    public static string ConvBatchNormGlu(OnnxGraphBuilder g, Conv2d conv, BatchNorm2d bn, string x, long stride, long padding)
+    {
+        var weight = conv.weight!;
+        var (w, b) = FoldBatchNorm(weight, conv.bias, BatchNormTensors.Of(bn));
+        long outChannels = weight.shape[0], half = outChannels / 2;
+        if (outChannels % 2 != 0) throw new ArgumentException($"GLU needs an even channel count; the convolution makes {outChannels}.");
+        int per = (int)(w.Length / outChannels);
+        string Half(int k) => g.Node("Conv", new[]
+            {
+                x,
+                g.Initializer("conv_glu_w", w.AsSpan(k * (int)half * per, (int)half * per), half, weight.shape[1], weight.shape[2], weight.shape[3]),
+                g.Initializer("conv_glu_b", b.AsSpan(k * (int)half, (int)half), half),
+            },
+            Attr("kernel_shape", weight.shape[2], weight.shape[3]),
+            Attr("strides", stride, stride),
+            Attr("pads", padding, padding, padding, padding));
+        return g.Node("Mul", new[] { Half(0), g.Node("Sigmoid", new[] { Half(1) }) });
+    }
+
+    /// <summary>A <c>Conv2d</c> layer followed by a <c>BatchNorm2d</c> layer, folded (see <see cref="FoldBatchNorm"/>); symmetric padding.</summary>
+    public static string ConvBatchNorm(OnnxGraphBuilder g, Conv2d conv, BatchNorm2d bn, string x, long stride, long padding) =>
+        ConvBatchNorm(g, conv.weight!, conv.bias, BatchNormTensors.Of(bn), stride, new[] { padding, padding, padding, padding }, x);
+
     public static string BatchNorm(OnnxGraphBuilder g, BatchNorm2d bn, string x) =>
         BatchNorm(g, bn.weight, bn.bias, bn.running_mean!, bn.running_var!, bn.eps, x);
 
@@ -166,3 +237,10 @@ internal static class TorchOnnxOps
     }
 }
 
+/// <summary>The tensors of an inference-mode BatchNorm (γ and β may be absent: affine off).</summary>
+internal readonly record struct BatchNormTensors(Tensor? Weight, Tensor? Bias, Tensor RunningMean, Tensor RunningVar, double Eps)
+{
+    public static BatchNormTensors Of(BatchNorm2d bn) => new(bn.weight, bn.bias, bn.running_mean!, bn.running_var!, bn.eps);
+
+    public static BatchNormTensors Of(Microsoft.ML.MirrorGan.Backbones.FrozenBatchNorm2d bn) => new(bn.Weight, bn.Bias, bn.RunningMean, bn.RunningVar, bn.Eps);
+}

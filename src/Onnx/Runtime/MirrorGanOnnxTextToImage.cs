@@ -13,6 +13,7 @@ public sealed class MirrorGanOnnxTextToImage : IDisposable
 {
     private readonly OnnxModelSession _text;
     private readonly OnnxModelSession _generator;
+    private readonly string[] _imageOutputOnly;
 
     private MirrorGanOnnxTextToImage(MirrorGanOnnxManifest manifest, OnnxModelSession text, OnnxModelSession generator)
     {
@@ -21,6 +22,7 @@ public sealed class MirrorGanOnnxTextToImage : IDisposable
         _generator = generator;
         Vocabulary = manifest.TextEncoder!.Vocabulary.ToVocabulary();
         ImageOutput = Image(manifest.Generator!.FinalSize);
+        _imageOutputOnly = new[] { ImageOutput };
     }
 
     /// <summary>Opens the text encoder and generator of an export folder.</summary>
@@ -118,7 +120,8 @@ public sealed class MirrorGanOnnxTextToImage : IDisposable
             NamedOnnxValue.CreateFromTensor(PadMask, OnnxTensors.Find(text, PadMask).AsTensor<bool>()),
             NamedOnnxValue.CreateFromTensor(SentenceFeature, OnnxTensors.Find(text, SentenceFeature).AsTensor<float>()),
         };
-        using var images = _generator.Run(inputs);
+        // Only the last stage's image: the earlier stages' image heads (and attention maps) are then never computed.
+        using var images = _generator.Run(inputs, _imageOutputOnly);
         var all = OnnxTensors.Floats(images, ImageOutput);
         int plane = 3 * ImageSize * ImageSize;
         return Enumerable.Range(0, b).Select(i => all.AsSpan(i * plane, plane).ToArray()).ToArray();

@@ -25,6 +25,10 @@ internal sealed class OnnxModelSession : IDisposable
 
     public IDisposableReadOnlyCollection<DisposableNamedOnnxValue> Run(IReadOnlyCollection<NamedOnnxValue> inputs) => _session.Run(inputs);
 
+    /// <summary>Computes only <paramref name="outputs"/> (ONNX Runtime then skips nodes that feed nothing else).</summary>
+    public IDisposableReadOnlyCollection<DisposableNamedOnnxValue> Run(IReadOnlyCollection<NamedOnnxValue> inputs, IReadOnlyCollection<string> outputs) =>
+        _session.Run(inputs, outputs);
+
     /// <summary>Opens <paramref name="file"/> in <paramref name="folder"/> and checks it has the inputs and outputs the manifest lists.</summary>
     /// <remarks>With <paramref name="expected"/> (the manifest's description of the graph's tensors) element types and ranks are
     /// checked too, so a graph with the right names but other types fails here, not with a type error at the first request.</remarks>
@@ -103,12 +107,7 @@ internal sealed class OnnxModelSession : IDisposable
         return (Load(path, bytes, cpu), "CPU");
     }
 
-    private static void Configure(SessionOptions so, OnnxSessionOptions options)
-    {
-        if (options.IntraOpThreads < 0) throw new ArgumentOutOfRangeException(nameof(options), options.IntraOpThreads, "IntraOpThreads must be 0 (default) or positive.");
-        if (options.IntraOpThreads > 0) so.IntraOpNumThreads = options.IntraOpThreads;
-        so.GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL;
-    }
+    private static void Configure(SessionOptions so, OnnxSessionOptions options) => options.ApplyTo(so);
 
     private static InferenceSession Load(string path, byte[] bytes, SessionOptions so)
     {

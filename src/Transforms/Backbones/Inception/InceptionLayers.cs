@@ -27,6 +27,12 @@ internal sealed class FrozenBasicConv2d : nn.Module<Tensor, Tensor>
 
     public long OutChannels => bn.Weight.shape[0];
 
+    /// <summary>The convolution (for exporters).</summary>
+    public FrozenRectConv2d Conv => conv;
+
+    /// <summary>The normalisation (for exporters).</summary>
+    public FrozenBatchNorm2d Norm => bn;
+
     public override Tensor forward(Tensor x) => nn.functional.relu(bn.call(conv.call(x)));
 }
 
@@ -45,6 +51,14 @@ internal sealed class FrozenRectConv2d : nn.Module<Tensor, Tensor>
         _padding = new[] { padding.H, padding.W };
         register_buffer(nameof(weight), weight);
     }
+
+    /// <summary>The weight (out, in, kH, kW).</summary>
+    public Tensor Weight => weight;
+
+    public long Stride => _stride;
+
+    /// <summary>Symmetric padding (height, width).</summary>
+    public IReadOnlyList<long> Padding => _padding;
 
     public override Tensor forward(Tensor x) =>
         nn.functional.conv2d(x, weight, null, strides: new[] { _stride, _stride }, padding: _padding);
