@@ -20,10 +20,18 @@ var stemSeconds = new Option<int>("--stem-seconds") { Description = "Time budget
 var streamSeconds = new Option<int>("--stream-seconds") { Description = "Time budget of StreamCaptioner pretraining", DefaultValueFactory = _ => 50 };
 var batchSize = new Option<int?>("--batch-size") { Description = "GAN batch size (default: the preset's)" };
 var ablation = new Option<bool>("--ablation") { Description = "Also train λ = 0 with the same budget and report both (doubles the GAN time)" };
-foreach (var o in new Option[] { dataset, dataPath, preset, iterations, ganMinutes, output, device, seed, lambda, threads, stemSeconds, streamSeconds, batchSize, ablation }) root.Options.Add(o);
+var diagnose = new Option<bool>("--diagnose") { Description = "Also measure whether the frozen TextEmbed tells captions apart per attribute and how the captioner does on real images (metrics.json 'diagnostics')" };
+var pretrained = new Option<string?>("--pretrained") { Description = "Folder for the fitted TextEmbed and StreamCaptioner: loaded when present, else fitted and saved there (fixed text side for comparing GAN settings)" };
+var initAttention = new Option<bool?>("--init-attention") { Description = "Word attention + residual block at 16 px in the first stage (default: the preset's; tiny: on)" };
+var gf = new Option<int?>("--gf") { Description = "Generator channels GF_DIM (default: the preset's)" };
+var lr = new Option<double?>("--lr") { Description = "Adam learning rate of G and D (default: the preset's)" };
+foreach (var o in new Option[] { dataset, dataPath, preset, iterations, ganMinutes, output, device, seed, lambda, threads, stemSeconds, streamSeconds, batchSize, ablation, diagnose, pretrained, initAttention, gf, lr }) root.Options.Add(o);
 root.SetAction(r => TrainJob.Run(new TrainSettings(
     r.GetValue(dataset)!, r.GetValue(dataPath), r.GetValue(preset), r.GetValue(iterations), r.GetValue(ganMinutes), r.GetValue(output)!,
-    r.GetValue(device)!, r.GetValue(seed), r.GetValue(lambda), r.GetValue(threads), r.GetValue(ablation), r.GetValue(stemSeconds), r.GetValue(streamSeconds), r.GetValue(batchSize))));
+    r.GetValue(device)!, r.GetValue(seed), r.GetValue(lambda), r.GetValue(threads), r.GetValue(ablation), r.GetValue(stemSeconds), r.GetValue(streamSeconds), r.GetValue(batchSize))
+{
+    Diagnose = r.GetValue(diagnose), Pretrained = r.GetValue(pretrained), InitAttention = r.GetValue(initAttention), GeneratorDim = r.GetValue(gf), LearningRate = r.GetValue(lr),
+}));
 
 var model = new Option<string>("--model") { Description = "A model.zip saved by the main job", Required = true };
 var prompts = new Option<string>("--prompts") { Description = "Text file, one caption per line", Required = true };
