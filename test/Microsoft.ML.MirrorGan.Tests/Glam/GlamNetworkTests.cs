@@ -79,6 +79,16 @@ public class GlamNetworkTests
     }
 
     [Fact]
+    public void Presets_keep_the_first_stage_without_attention()
+    {
+        // The paper's first stage has no word attention; the tiny preset measured no gain from it (README).
+        Assert.False(MirrorGanTrainerOptions.Tiny().Network.InitStageAttention);
+        Assert.False(MirrorGanTrainerOptions.Cub().Network.InitStageAttention);
+        Assert.False(MirrorGanTrainerOptions.Coco().Network.InitStageAttention);
+        Assert.False(new GlamNetworkOptions().InitStageAttention);
+    }
+
+    [Fact]
     public void Mask_bug_option_reproduces_the_batch_fastest_tiling()
     {
         using var scope = NewDisposeScope();
