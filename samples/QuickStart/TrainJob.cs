@@ -10,7 +10,23 @@ namespace Microsoft.ML.MirrorGan.QuickStart;
 
 /// <summary>Command-line settings of the main job.</summary>
 internal sealed record TrainSettings(string Dataset, string? DataPath, string? Preset, int? Iterations, double GanMinutes, string Output,
-    string Device, int Seed, double? Lambda, int Threads, bool Ablation, int StemSeconds, int StreamSeconds, int? BatchSize);
+    string Device, int Seed, double? Lambda, int Threads, bool Ablation, int StemSeconds, int StreamSeconds, int? BatchSize)
+{
+    /// <summary>Write the text-side and captioner diagnostics into metrics.json.</summary>
+    public bool Diagnose { get; init; }
+
+    /// <summary>Folder holding (or receiving) the fitted TextEmbed and StreamCaptioner.</summary>
+    public string? Pretrained { get; init; }
+
+    /// <summary>Overrides the preset's <c>GlamNetworkOptions.InitStageAttention</c>.</summary>
+    public bool? InitAttention { get; init; }
+
+    /// <summary>Overrides the preset's GF_DIM.</summary>
+    public int? GeneratorDim { get; init; }
+
+    /// <summary>Overrides the preset's learning rate of G and every D.</summary>
+    public double? LearningRate { get; init; }
+}
 
 /// <summary>The main job: data → TextEmbed → StreamCaptioner → MirrorGan → model.zip → generate, re-caption, evaluate.</summary>
 internal static class TrainJob
@@ -41,29 +57,13 @@ internal static class TrainJob
         options.Seed = s.Seed;
         if (s.Lambda is { } l) options.StreamWeight = l;
         if (s.BatchSize is { } b) options.BatchSize = b;
+        if (s.InitAttention is { } ia) options.Network = options.Network with { InitStageAttention = ia };
+        if (s.GeneratorDim is { } gf) options.Network = options.Network with { GeneratorDim = gf };
+        if (s.LearningRate is { } lr) { options.GeneratorLearningRate = lr; options.DiscriminatorLearningRate = lr; }
 
-        clock.Restart();
-        var stem = options.TextEmbedOptions!;
-        stem.Seed = s.Seed;
-        stem.Device = s.Device;
-        stem.MaxTrainingTime = TimeSpan.FromSeconds(s.StemSeconds);
-        stem.Epochs = 100;
-        stem.Progress = new Throttled<TextEmbedProgress>(p => $"TextEmbed epoch {p.Epoch} step {p.Step} loss {p.Loss:F3} ({p.Elapsed.TotalSeconds:F0} s)");
-        Console.WriteLine($"[1/4] TextEmbed (STEM, DAMSM pretraining, ≤ {stem.MaxTrainingTime.Value.TotalSeconds:F0} s)");
-        var textEmbed = ml.Transforms.TextEmbed(stem).Fit(train);
-        times["text_embed_s"] = clock.Elapsed.TotalSeconds;
-
-        clock.Restart();
-        var cap = options.StreamCaptionerOptions!;
-        cap.Vocabulary = textEmbed.Vocabulary;
-        cap.Seed = s.Seed;
-        cap.Device = s.Device;
-        cap.MaxTrainingTime = TimeSpan.FromSeconds(s.StreamSeconds);
-        cap.Epochs = 100;
-        cap.Progress = new Throttled<StreamProgress>(p => $"STREAM epoch {p.Epoch} step {p.Step} loss {p.Loss:F3} ({p.Elapsed.TotalSeconds:F0} s)");
-        Console.WriteLine($"[2/4] StreamCaptioner (STREAM pretraining, ≤ {cap.MaxTrainingTime.Value.TotalSeconds:F0} s)");
-        var captioner = ml.Transforms.StreamCaptioner(cap).Fit(train);
-        times["stream_captioner_s"] = clock.Elapsed.TotalSeconds;
+        var (textEmbed, captioner) = Pretrain(ml, train, s, options, times);
+        var diagnostics = s.Diagnose ? Diagnostics.Run(textEmbed, captioner, s.Seed) : null;
+        if (diagnostics is not null) Console.WriteLine($"  diagnostics: {System.Text.Json.JsonSerializer.Serialize(diagnostics)}");
 
         options.TextEmbed = textEmbed;
         options.StreamCaptioner = captioner;
@@ -107,10 +107,62 @@ internal static class TrainJob
             ["dataset"] = s.Dataset, ["preset"] = presetName, ["seed"] = s.Seed, ["torch_threads"] = torch.get_num_threads(),
             ["device"] = device.ToString(), ["runs"] = metrics, ["wall_times"] = times,
         };
+        if (diagnostics is not null) report["diagnostics"] = diagnostics;
         Evaluation.WriteJson(Path.Combine(s.Output, "metrics.json"), report);
         Console.WriteLine($"GC: {GC.CollectionCount(0)} gen0 / {GC.CollectionCount(2)} gen2 collections (most gen2 are the per-step TorchGcGuard regions that keep TorchSharp's Scalar race out of training).");
         Console.WriteLine($"Done in {total.Elapsed.TotalMinutes:F1} min. Open {Path.Combine(s.Output, "gallery.html")}; metrics in {Path.Combine(s.Output, "metrics.json")}.");
         return 0;
+    }
+
+    /// <summary>Fits TextEmbed and the captioner, or loads them from <see cref="TrainSettings.Pretrained"/> (saving them there after fitting).</summary>
+    private static (TextEmbedTransformer, StreamCaptionerTransformer) Pretrain(MLContext ml, IDataView train, TrainSettings s, MirrorGanTrainerOptions options, Dictionary<string, double> times)
+    {
+        var clock = Stopwatch.StartNew();
+        string? textPath = s.Pretrained is null ? null : Path.Combine(s.Pretrained, "text_embed.zip");
+        string? capPath = s.Pretrained is null ? null : Path.Combine(s.Pretrained, "captioner.zip");
+        if (textPath is not null && File.Exists(textPath) && File.Exists(capPath))
+        {
+            var text = (TextEmbedTransformer)ml.Model.Load(textPath, out _);
+            var cap = (StreamCaptionerTransformer)ml.Model.Load(capPath!, out _);
+            Console.WriteLine($"[1-2/4] TextEmbed and StreamCaptioner loaded from '{s.Pretrained}'");
+            times["pretrained_load_s"] = clock.Elapsed.TotalSeconds;
+            return (text, cap);
+        }
+        var (fittedText, fittedCap) = Fit(ml, train, s, options, times);
+        if (s.Pretrained is not null)
+        {
+            Directory.CreateDirectory(s.Pretrained);
+            ml.Model.Save(fittedText, null, textPath!);
+            ml.Model.Save(fittedCap, null, capPath!);
+        }
+        return (fittedText, fittedCap);
+    }
+
+    private static (TextEmbedTransformer, StreamCaptionerTransformer) Fit(MLContext ml, IDataView train, TrainSettings s, MirrorGanTrainerOptions options, Dictionary<string, double> times)
+    {
+        var clock = Stopwatch.StartNew();
+        var stem = options.TextEmbedOptions!;
+        stem.Seed = s.Seed;
+        stem.Device = s.Device;
+        stem.MaxTrainingTime = TimeSpan.FromSeconds(s.StemSeconds);
+        stem.Epochs = 100;
+        stem.Progress = new Throttled<TextEmbedProgress>(p => $"TextEmbed epoch {p.Epoch} step {p.Step} loss {p.Loss:F3} ({p.Elapsed.TotalSeconds:F0} s)");
+        Console.WriteLine($"[1/4] TextEmbed (STEM, DAMSM pretraining, ≤ {stem.MaxTrainingTime.Value.TotalSeconds:F0} s)");
+        var textEmbed = ml.Transforms.TextEmbed(stem).Fit(train);
+        times["text_embed_s"] = clock.Elapsed.TotalSeconds;
+
+        clock.Restart();
+        var cap = options.StreamCaptionerOptions!;
+        cap.Vocabulary = textEmbed.Vocabulary;
+        cap.Seed = s.Seed;
+        cap.Device = s.Device;
+        cap.MaxTrainingTime = TimeSpan.FromSeconds(s.StreamSeconds);
+        cap.Epochs = 100;
+        cap.Progress = new Throttled<StreamProgress>(p => $"STREAM epoch {p.Epoch} step {p.Step} loss {p.Loss:F3} ({p.Elapsed.TotalSeconds:F0} s)");
+        Console.WriteLine($"[2/4] StreamCaptioner (STREAM pretraining, ≤ {cap.MaxTrainingTime.Value.TotalSeconds:F0} s)");
+        var captioner = ml.Transforms.StreamCaptioner(cap).Fit(train);
+        times["stream_captioner_s"] = clock.Elapsed.TotalSeconds;
+        return (textEmbed, captioner);
     }
 }
 

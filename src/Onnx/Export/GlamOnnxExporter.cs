@@ -71,7 +71,19 @@ public static class GlamOnnxExporter
         string h = TorchOnnxOps.Linear(g, gen.Get<Linear>("h_net1.fc.linear"), TorchOnnxOps.Concat(g, 1, code, z));
         h = TorchOnnxOps.Glu(g, TorchOnnxOps.BatchNorm(g, gen.Get<BatchNorm1d>("h_net1.fc.bn"), h));
         h = TorchOnnxOps.Reshape(g, h, -1, channels, 4, 4);
-        for (int i = 1; i <= 4; i++) h = UpBlock(g, gen, $"h_net1.upsample.up{i}", h);
+        for (int i = 1; i <= 4; i++)
+        {
+            h = UpBlock(g, gen, $"h_net1.upsample.up{i}", h);
+            if (i == 2 && o.InitStageAttention)
+            {
+                // GlamNetworkOptions.InitStageAttention: word + sentence attention and a residual block at 16 px (4·ngf channels).
+                const string p = "h_net1.attention";
+                var (wordContext, _) = WordAttention(g, gen.Get<Conv2d>($"{p}.att.conv_context"), h, words, mask, 4L * o.GeneratorDim, 16, o.ReproduceAttnGanMaskBug);
+                string sentenceContext = SentenceAttention(g, gen, p, h, code);
+                h = TorchOnnxOps.Conv(g, gen.Get<Conv2d>($"{p}.fuse"), TorchOnnxOps.Concat(g, 1, h, wordContext, sentenceContext), 1, 0);
+                h = ResBlock(g, gen, $"{p}.residual.block", h);
+            }
+        }
 
         int size = o.BaseSize;
         var outputs = new List<(string Value, string Name, object[] Shape)>();

@@ -7,7 +7,8 @@ namespace Microsoft.ML.MirrorGan.Glam;
 /// <summary>What one generator pass produces.</summary>
 /// <param name="Images">One B×3×S×S image per stage, in [−1, 1], smallest first.</param>
 /// <param name="Attention">One word-attention map B×L×S×S per refinement stage.</param>
-public sealed record GlamOutput(IReadOnlyList<Tensor> Images, IReadOnlyList<Tensor> Attention);
+/// <param name="InitAttention">The first stage's 16-px word-attention map B×L×16×16 (<see cref="GlamNetworkOptions.InitStageAttention"/>; else null).</param>
+public sealed record GlamOutput(IReadOnlyList<Tensor> Images, IReadOnlyList<Tensor> Attention, Tensor? InitAttention = null);
 
 /// <summary>
 /// The GLAM generator cascade without its conditioning augmentation (which belongs to STEM's output side):
@@ -26,7 +27,7 @@ public sealed class GlamGenerator : nn.Module<Tensor, Tensor, Tensor, Tensor?, G
         options.Validate();
         Options = options;
         int ngf = options.GeneratorDim;
-        h_net1 = new InitStage(ngf, options.ConditionDim, options.ZDim);
+        h_net1 = new InitStage(ngf, options.ConditionDim, options.ZDim, options.InitStageAttention ? options.TextDim : 0, options.ReproduceAttnGanMaskBug);
         next_stages = nn.ModuleList(Enumerable.Range(1, options.Stages - 1)
             .Select(_ => new NextStage(ngf, options.TextDim, options.ConditionDim, options.ResidualBlocks, options.ReproduceAttnGanMaskBug)).ToArray());
         img_nets = nn.ModuleList(Enumerable.Range(0, options.Stages).Select(_ => GlamBlocks.ImageHead(ngf)).ToArray());
@@ -45,7 +46,7 @@ public sealed class GlamGenerator : nn.Module<Tensor, Tensor, Tensor, Tensor?, G
     {
         var images = new List<Tensor>();
         var maps = new List<Tensor>();
-        var h = h_net1.call(cCode, z);
+        var (h, initMap) = h_net1.call(cCode, z, words, padMask);
         images.Add(img_nets[0].call(h));
         for (int i = 0; i < next_stages.Count; i++)
         {
@@ -54,6 +55,6 @@ public sealed class GlamGenerator : nn.Module<Tensor, Tensor, Tensor, Tensor?, G
             images.Add(img_nets[i + 1].call(h));
             maps.Add(map);
         }
-        return new GlamOutput(images, maps);
+        return new GlamOutput(images, maps, initMap);
     }
 }

@@ -30,6 +30,12 @@ public sealed record GlamNetworkOptions
     /// <summary>Reproduce AttnGAN issue #93's word-attention mask tiling (for imported checkpoints). Off by default.</summary>
     public bool ReproduceAttnGanMaskBug { get; init; }
 
+    /// <summary>
+    /// Word and sentence attention plus a residual block at 16 px inside the first stage (<see cref="InitStageAttention"/>),
+    /// so even a single-stage generator reads individual words. Not in the paper; off in every preset (no measured gain on Shapes).
+    /// </summary>
+    public bool InitStageAttention { get; init; }
+
     /// <summary>Side of the last stage's images.</summary>
     public int FinalSize => BaseSize << (Stages - 1);
 

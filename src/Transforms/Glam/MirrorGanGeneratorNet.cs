@@ -84,6 +84,7 @@ public sealed class MirrorGanGeneratorNet : nn.Module<Tensor, Tensor, Tensor, Te
     {
         foreach (var t in g.Output.Images) t.MoveToOuterDisposeScope();
         foreach (var t in g.Output.Attention) t.MoveToOuterDisposeScope();
+        g.Output.InitAttention?.MoveToOuterDisposeScope();
         return new MirrorGanGeneration(g.Output, g.Mu.MoveToOuterDisposeScope(), g.LogVar.MoveToOuterDisposeScope());
     }
 }

@@ -25,7 +25,7 @@ public sealed class MirrorGanTransformer : MirrorGanTransformerBase, IMirrorGanP
 {
     internal const string LoaderSignature = "MirrorGanGlamGenerator";
 
-    private static readonly MirrorGanModelFormat FormatInfo = new("MGGLAMG_", 0x00010001, 0x00010001, LoaderSignature, typeof(MirrorGanTransformer));
+    private static readonly MirrorGanModelFormat FormatInfo = new("MGGLAMG_", 0x00010002, 0x00010001, LoaderSignature, typeof(MirrorGanTransformer));
 
     private readonly MirrorGanGeneratorNet _net;
 
@@ -229,6 +229,7 @@ public sealed class MirrorGanTransformer : MirrorGanTransformerBase, IMirrorGanP
         w.Write(o.TextDim);
         w.Write(o.ReproduceAttnGanMaskBug);
         w.Write(_net.NormalizeSentence);
+        w.Write(o.InitStageAttention); // since 0x00010002
         writer.WriteModule("Generator.bin", _net);
     }
 
@@ -258,6 +259,7 @@ public sealed class MirrorGanTransformer : MirrorGanTransformerBase, IMirrorGanP
             ReproduceAttnGanMaskBug = r.ReadBoolean(),
         };
         bool normalize = r.ReadBoolean();
+        if (reader.WrittenVersion >= 0x00010002) options = options with { InitStageAttention = r.ReadBoolean() };
         var net = new MirrorGanGeneratorNet(options, normalize);
         reader.ReadModule("Generator.bin", net);
         var columns = new MirrorGanColumns

@@ -45,6 +45,50 @@ public class GlamNetworkTests
     }
 
     [Fact]
+    public void Init_stage_attention_reads_words_at_16_px_and_keeps_the_image_shapes()
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(2);
+        var options = new GlamNetworkOptions { Stages = 1, GeneratorDim = 4, ResidualBlocks = 1, ZDim = 8, ConditionDim = 6, TextDim = 10, InitStageAttention = true };
+        using var g = new GlamGenerator(options);
+        g.eval();
+        var words = randn(2, 10, 5);
+        var mask = tensor(new[] { false, false, false, true, true, false, false, false, false, false }).view(2, 5);
+        var z = randn(2, 8);
+        var code = randn(2, 6);
+        var output = g.call(z, code, words, mask);
+        Assert.Equal(new long[] { 2, 3, 64, 64 }, output.Images[0].shape);
+        Assert.Empty(output.Attention);
+        Assert.NotNull(output.InitAttention);
+        var map = output.InitAttention!;
+        Assert.Equal(new long[] { 2, 5, 16, 16 }, map.shape);
+        // Every pixel's attention sums to one over words; caption 0's two padding words get exactly none.
+        Assert.True(map.sum(1).allclose(ones(2, 16, 16), 1e-5, 1e-5));
+        Assert.Equal(0f, map[0, 3..5].abs().max().item<float>());
+        Assert.True(map[1, 3..5].min().item<float>() > 0f);
+        // The image depends on the words now (it did not with a plain first stage).
+        var other = g.call(z, code, words + randn(2, 10, 5), mask);
+        Assert.True((other.Images[0] - output.Images[0]).abs().max().item<float>() > 1e-4f);
+        // The block adds parameters under h_net1.attention; the up-blocks keep their names and sizes.
+        using var plain = new GlamGenerator(options with { InitStageAttention = false });
+        var withNames = g.named_parameters().ToDictionary(p => p.name, p => p.parameter.shape);
+        var plainNames = plain.named_parameters().ToDictionary(p => p.name, p => p.parameter.shape);
+        Assert.All(plainNames, p => Assert.Equal(p.Value, withNames[p.Key]));
+        Assert.All(withNames.Keys.Except(plainNames.Keys), n => Assert.StartsWith("h_net1.attention.", n));
+        Assert.Null(plain.call(z, code, words, mask).InitAttention);
+    }
+
+    [Fact]
+    public void Presets_keep_the_first_stage_without_attention()
+    {
+        // The paper's first stage has no word attention; the tiny preset measured no gain from it (README).
+        Assert.False(MirrorGanTrainerOptions.Tiny().Network.InitStageAttention);
+        Assert.False(MirrorGanTrainerOptions.Cub().Network.InitStageAttention);
+        Assert.False(MirrorGanTrainerOptions.Coco().Network.InitStageAttention);
+        Assert.False(new GlamNetworkOptions().InitStageAttention);
+    }
+
+    [Fact]
     public void Mask_bug_option_reproduces_the_batch_fastest_tiling()
     {
         using var scope = NewDisposeScope();

@@ -36,9 +36,10 @@ public class MirrorGanTransformerTests : IClassFixture<GlamFixture>
         new() { Caption = "a small red circle on the left on a white background", Seed = 9 },
     };
 
-    private (ITransformer Chain, MirrorGanTrainer Trainer) TrainChain()
+    private (ITransformer Chain, MirrorGanTrainer Trainer) TrainChain(bool initStageAttention = false)
     {
         var o = _f.Options(2);
+        o.Network = o.Network with { InitStageAttention = initStageAttention };
         o.Columns = new MirrorGanColumns { Seed = "Seed", Pixels = "GeneratedPixels" };
         var trainer = _f.Ml.Transforms.MirrorGan(o);
         var generator = trainer.Fit(_f.Train);
@@ -66,10 +67,12 @@ public class MirrorGanTransformerTests : IClassFixture<GlamFixture>
         Assert.True(pixels[1].Zip(single.GeneratedPixels).Max(x => Math.Abs(x.First - x.Second)) < 1e-5f);
     }
 
-    [Fact]
-    public void The_chain_saves_and_a_fresh_process_generates_identical_images()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void The_chain_saves_and_a_fresh_process_generates_identical_images(bool initStageAttention)
     {
-        var (chain, _) = TrainChain();
+        var (chain, _) = TrainChain(initStageAttention);
         using var dir = TestPaths.NewTempDir();
         var data = _f.Ml.Data.LoadFromEnumerable(Prompts);
         var expected = chain.Transform(data);
@@ -79,6 +82,8 @@ public class MirrorGanTransformerTests : IClassFixture<GlamFixture>
         _f.Ml.Model.Save(chain, data.Schema, zip);
 
         var reloaded = _f.Ml.Model.Load(zip, out _);
+        var generator = ((IEnumerable<ITransformer>)reloaded).OfType<MirrorGanTransformer>().Single();
+        Assert.Equal(initStageAttention, generator.Generator.Options.InitStageAttention);
         Assert.Equal(pixels, reloaded.Transform(data).GetColumn<float[]>("GeneratedPixels").ToArray());
 
         using (var s = File.Create(input)) _f.Ml.Data.SaveAsBinary(data, s);

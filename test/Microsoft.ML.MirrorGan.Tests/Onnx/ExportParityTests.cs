@@ -53,8 +53,8 @@ public class ExportParityTests
         Assert.True(sentence <= Tolerance, $"sentence feature differs by {sentence}");
     }
 
-    internal static GlamNetworkOptions TinyGenerator(int stages = 3, bool maskBug = false) =>
-        new() { Stages = stages, GeneratorDim = 4, ResidualBlocks = 1, ZDim = 8, ConditionDim = 6, TextDim = 10, ReproduceAttnGanMaskBug = maskBug };
+    internal static GlamNetworkOptions TinyGenerator(int stages = 3, bool maskBug = false, bool initAttention = false) =>
+        new() { Stages = stages, GeneratorDim = 4, ResidualBlocks = 1, ZDim = 8, ConditionDim = 6, TextDim = 10, ReproduceAttnGanMaskBug = maskBug, InitStageAttention = initAttention };
 
     [Fact]
     public void MirrorGanTransformer_in_a_chain_exports_its_generator_with_sentence_normalisation()
@@ -92,11 +92,13 @@ public class ExportParityTests
     [InlineData(1, false)]
     [InlineData(8, false)]
     [InlineData(8, true)]
-    public void Generator_with_CA_matches_TorchSharp(int batch, bool maskBug)
+    [InlineData(8, false, true)]
+    [InlineData(8, true, true)]
+    public void Generator_with_CA_matches_TorchSharp(int batch, bool maskBug, bool initAttention = false)
     {
         using var scope = NewDisposeScope();
         manual_seed(5);
-        var options = TinyGenerator(maskBug: maskBug);
+        var options = TinyGenerator(maskBug: maskBug, initAttention: initAttention);
         using var ca = new ConditioningAugmentation(options.TextDim, options.ConditionDim);
         using var generator = new GlamGenerator(options);
         RandomiseBatchNorms(generator, 6);
@@ -122,11 +124,11 @@ public class ExportParityTests
         {
             int size = 64 << s;
             float d = MaxDiff(got[Image(size)], want.Images[s]);
-            Record($"random generator b{batch}{(maskBug ? " maskbug" : "")} {Image(size)}", d);
+            Record($"random generator b{batch}{(maskBug ? " maskbug" : "")}{(initAttention ? " init-attention" : "")} {Image(size)}", d);
             Assert.True(d <= Tolerance, $"{Image(size)} differs by {d}");
             if (s == 0) continue;
             float a = MaxDiff(got[Attention(size)], want.Attention[s - 1]);
-            Record($"random generator b{batch}{(maskBug ? " maskbug" : "")} {Attention(size)}", a);
+            Record($"random generator b{batch}{(maskBug ? " maskbug" : "")}{(initAttention ? " init-attention" : "")} {Attention(size)}", a);
             Assert.True(a <= Tolerance, $"{Attention(size)} differs by {a}");
         }
     }
