@@ -4,6 +4,8 @@
 //   fashion-classifier [minutes]                   built-in Fashion-MNIST classifier for IS / class accuracy
 //   scalar-race                                    TorchSharp Scalar lifetime race, with and without TorchGcGuard
 //   glam-memory [steps] [threads] [tiny]           RSS every 50 GAN steps; "tiny" uses the Tiny preset's network
+//   soak [steps] [predictions]                     RSS growth over N tiny GAN steps and M single-row predictions
+//   inference-race [seconds]                       8 threads scoring one loaded chain vs sequential results
 // Trains STEM (DAMSM pretraining) for a bounded time and reports R-precision and text→image retrieval on held-out
 // real images. `scalar-race` reproduces TorchSharp's Scalar lifetime race with and without TorchGcGuard.
 // Not a test: numbers depend on the machine and its load; the report records them with the settings.
@@ -19,6 +21,14 @@ if (args[0] == "glam-memory")
 {
     TorchSharp.torch.set_num_threads(args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 1);
     GlamBenchmarks.Memory(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 500, args.Length > 3 && args[3] == "tiny");
+    return 0;
+}
+if (args[0] is "soak" or "inference-race")
+{
+    TorchSharp.torch.set_num_threads(1);
+    int Arg(int i, int fallback) => args.Length > i ? int.Parse(args[i], System.Globalization.CultureInfo.InvariantCulture) : fallback;
+    if (args[0] == "soak") RuntimeBenchmarks.Soak(Arg(1, 1000), Arg(2, 10_000));
+    else RuntimeBenchmarks.InferenceRace(Arg(1, 60));
     return 0;
 }
 double minutes = args.Length > 1 ? double.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 4.5;

@@ -28,6 +28,9 @@ public sealed class TextEmbedEstimator : IEstimator<TextEmbedTransformer>
     /// <summary>The options.</summary>
     public TextEmbedOptions Options { get; }
 
+    /// <summary>Test hook passed to the DAMSM trainer (replaces a loss term by name before the finiteness check).</summary>
+    internal Func<string, TorchSharp.torch.Tensor, TorchSharp.torch.Tensor>? LossHook { get; set; }
+
     private static void Validate(TextEmbedOptions o)
     {
         void Positive(int v, string name) { if (v < 1) throw new ArgumentOutOfRangeException(name, v, $"{name} must be positive."); }
@@ -57,7 +60,7 @@ public sealed class TextEmbedEstimator : IEstimator<TextEmbedTransformer>
         }
         if (empty > 0) ch.Warning(MessageSensitivity.None, $"TextEmbed: {empty} training row(s) have no words in column '{Options.CaptionColumnName}' and were skipped.");
         ch.Info(MessageSensitivity.None, $"TextEmbed: {examples.Count} rows, vocabulary of {vocabulary.Count} words (fingerprint {vocabulary.Fingerprint}).");
-        var trainer = new DamsmTrainer(Options, vocabulary, ch, fallbackSeed: _host.Rand.Next());
+        var trainer = new DamsmTrainer(Options, vocabulary, ch, fallbackSeed: _host.Rand.Next()) { LossHook = LossHook };
         trainer.Fit(examples);
         var columns = new TextEmbedColumns(Options.CaptionColumnName, Options.TransformImages ? Options.ImageColumnName : null,
             Options.WordFeaturesColumnName, Options.WordCountColumnName, Options.SentenceFeatureColumnName, Options.ImageFeatureColumnName);

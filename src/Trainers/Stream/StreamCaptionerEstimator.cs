@@ -27,6 +27,9 @@ public sealed class StreamCaptionerEstimator : IEstimator<StreamCaptionerTransfo
         _options.Validate();
     }
 
+    /// <summary>Test hook: replaces the loss (term <c>caption</c>) before the finiteness check.</summary>
+    internal Func<string, Tensor, Tensor>? LossHook { get; set; }
+
     /// <inheritdoc/>
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
@@ -86,10 +89,16 @@ public sealed class StreamCaptionerEstimator : IEstimator<StreamCaptionerTransfo
                     net.train();
                     if (net.Encoder.Backbone.IsFrozen) net.Encoder.Backbone.eval();
                     var loss = net.Loss(images, ids, lengths);
+                    if (LossHook is not null) loss = LossHook("caption", loss);
+                    // Checked before backward: one NaN step would silently make every weight NaN.
+                    double value = loss.item<float>();
+                    if (!double.IsFinite(value))
+                        throw new NonFiniteLossException("StreamCaptioner (STREAM pretraining)", "caption", step, epoch, value,
+                            "Lower StreamCaptionerOptions.LearningRate, or check the captions and images.");
                     optimizer.zero_grad();
                     loss.backward();
                     optimizer.step();
-                    sum += loss.item<float>();
+                    sum += value;
                     count++;
                 }
                 step++;

@@ -130,8 +130,10 @@ public sealed class FashionMnistClassifier : MirrorGanTransformerBase, IMirrorGa
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();
             int n = Math.Min(EvaluationBatchSize, images.Count - start);
-            var x = FashionMnistClassifierNet.Preprocess(ImageFeatureExtractors.ToTensor(images, start, n, imageSize));
-            var y = head(x);
+            var input = ImageFeatureExtractors.ToTensor(images, start, n, imageSize);
+            Tensor y;
+            using (TorchGcGuard.EnterForInference()) // TorchSharp's Scalar lifetime race: see TorchGcGuard
+                y = head(FashionMnistClassifierNet.Preprocess(input));
             int d = (int)y.shape[1];
             var values = y.cpu().contiguous().data<float>().ToArray();
             for (int i = 0; i < n; i++) result.Add(values.AsSpan(i * d, d).ToArray());

@@ -161,13 +161,21 @@ public sealed class MirrorGanTransformer : MirrorGanTransformerBase, IMirrorGanP
         }
         using var scope = NewDisposeScope();
         using var noGrad = torch.no_grad();
-        _net.eval();
-        var device = _net.parameters().First().device;
-        var (z, eps) = SeededNoise(seeds, o.ZDim, o.ConditionDim);
-        var g = _net.Generate(z.to(device), eps.to(device), tensor(sent, new long[] { n, d }).to(device),
-            tensor(words, new long[] { n, d, l }).to(device), tensor(mask, new long[] { n, l }).to(device));
-        var images = g.Output.Images.Select(img => Rows(img.cpu(), n)).ToList();
-        var maps = g.Output.Attention.Select(a => PadWords(a.cpu(), n, l, w)).ToList();
+        List<Tensor> imageTensors, attentionTensors;
+        // TorchSharp's Scalar lifetime race applies to inference too (see TorchGcGuard); the copies into managed arrays
+        // happen after the guard, so the guarded region allocates little.
+        using (TorchGcGuard.EnterForInference())
+        {
+            _net.eval();
+            var device = _net.parameters().First().device;
+            var (z, eps) = SeededNoise(seeds, o.ZDim, o.ConditionDim);
+            var g = _net.Generate(z.to(device), eps.to(device), tensor(sent, new long[] { n, d }).to(device),
+                tensor(words, new long[] { n, d, l }).to(device), tensor(mask, new long[] { n, l }).to(device));
+            imageTensors = g.Output.Images.Select(img => img.cpu()).ToList();
+            attentionTensors = g.Output.Attention.Select(a => a.cpu()).ToList();
+        }
+        var images = imageTensors.Select(img => Rows(img, n)).ToList();
+        var maps = attentionTensors.Select(a => PadWords(a, n, l, w)).ToList();
         return new GeneratedBatch(images, maps);
     }
 

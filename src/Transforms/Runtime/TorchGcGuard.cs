@@ -17,6 +17,9 @@ namespace Microsoft.ML.MirrorGan;
 /// allocation budget is used up, which one training step never does.
 /// The guard is process-wide and reference-counted, so nested and concurrent guards share one region.
 /// Starting a region costs one blocking collection (well under a millisecond on the small heaps of training).
+/// Under sustained concurrent use (several threads scoring) the shared region would never end on its own; once half its
+/// budget is allocated, new entrants wait for the current holders to leave and a fresh region starts (<see cref="Drains"/>).
+/// Inference is guarded too (<see cref="GuardInference"/>). Thread-safety: all members are safe to call from any thread.
 /// </remarks>
 public static class TorchGcGuard
 {
@@ -26,6 +29,26 @@ public static class TorchGcGuard
     private static readonly object Gate = new();
     private static int _depth;
     private static bool _regionActive;
+    private static long _regionStartBytes, _regionBudget;
+    private static long _drains;
+
+    // Guards this thread holds: a thread that already holds one never waits for a drain (it would wait for itself).
+    [ThreadStatic] private static int t_held;
+
+    /// <summary>
+    /// Whether this library's TorchSharp transformers (TextEmbed, MirrorGan, StreamCaptioner) run each batch's
+    /// network forward inside a guard (default true). Inference uses the same TorchSharp calls with temporary
+    /// scalars (<c>a + b</c> passes <c>alpha = 1</c>) as training, so it is exposed to the same race whenever another
+    /// thread allocates. Set false only in a process where no other thread can start a collection while scoring runs,
+    /// to save the blocking collection each guarded batch starts with.
+    /// </summary>
+    public static bool GuardInference { get; set; } = true;
+
+    /// <summary>How many times new entrants waited for the holders of a half-spent region to leave (see remarks).</summary>
+    public static long Drains => Interlocked.Read(ref _drains);
+
+    /// <summary>A guard when <see cref="GuardInference"/> is on, otherwise null (for <c>using</c>).</summary>
+    internal static IDisposable? EnterForInference() => GuardInference ? Enter() : null;
 
     /// <summary>
     /// Enters a guarded block; dispose the result when the block ends. Never throws: if the runtime refuses a
@@ -35,6 +58,15 @@ public static class TorchGcGuard
     {
         lock (Gate)
         {
+            // Threads that enter and leave concurrently (8 threads scoring one model) can keep the depth above zero for
+            // ever, so one region would outlive its budget and the runtime would end it with a collection at an
+            // arbitrary moment: the very race this guard prevents. Once half the budget is spent (or the runtime ended
+            // the region), newcomers wait until the holders have left; the first of them then starts a fresh region.
+            if (t_held == 0 && _depth > 0 && _regionActive && Spent())
+            {
+                Interlocked.Increment(ref _drains);
+                while (_depth > 0 && _regionActive && Spent()) Monitor.Wait(Gate);
+            }
             if (_depth++ == 0)
             {
                 try
@@ -45,8 +77,11 @@ public static class TorchGcGuard
                 {
                     _regionActive = false;
                 }
+                _regionStartBytes = GC.GetTotalAllocatedBytes(precise: false);
+                _regionBudget = budgetBytes;
             }
         }
+        t_held++;
         return new Exit();
     }
 
@@ -59,6 +94,9 @@ public static class TorchGcGuard
         }
     }
 
+    private static bool Spent() =>
+        GCSettings.LatencyMode != GCLatencyMode.NoGCRegion || GC.GetTotalAllocatedBytes(precise: false) - _regionStartBytes > _regionBudget / 2;
+
     private sealed class Exit : IDisposable
     {
         private int _disposed;
@@ -66,16 +104,21 @@ public static class TorchGcGuard
         public void Dispose()
         {
             if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+            if (t_held > 0) t_held--;
             lock (Gate)
             {
-                if (--_depth > 0 || !_regionActive) return;
-                _regionActive = false;
-                // The runtime ends the region itself when the budget is exceeded; EndNoGCRegion then throws.
-                if (GCSettings.LatencyMode == GCLatencyMode.NoGCRegion)
+                if (--_depth > 0) return;
+                if (_regionActive)
                 {
-                    try { GC.EndNoGCRegion(); }
-                    catch (InvalidOperationException) { }
+                    _regionActive = false;
+                    // The runtime ends the region itself when the budget is exceeded; EndNoGCRegion then throws.
+                    if (GCSettings.LatencyMode == GCLatencyMode.NoGCRegion)
+                    {
+                        try { GC.EndNoGCRegion(); }
+                        catch (InvalidOperationException) { }
+                    }
                 }
+                Monitor.PulseAll(Gate); // newcomers waiting for a drain
             }
         }
     }

@@ -214,9 +214,13 @@ public sealed class TextEmbedTransformer : MirrorGanTransformerBase, IMirrorGanP
 
         using var scope = NewDisposeScope();
         using var noGrad = torch.no_grad();
-        _text.eval();
-        var (idTensor, lengths) = CaptionBatch.ToTensors(ids, ModuleDevice);
-        var (wordsT, sentT) = _text.call(idTensor, lengths);
+        Tensor wordsT, sentT;
+        using (TorchGcGuard.EnterForInference()) // TorchSharp's Scalar lifetime race applies to inference too: see TorchGcGuard
+        {
+            _text.eval();
+            var (idTensor, lengths) = CaptionBatch.ToTensors(ids, ModuleDevice);
+            (wordsT, sentT) = _text.call(idTensor, lengths);
+        }
         long tMax = wordsT.shape[2];
         var words = wordsT.cpu().data<float>().ToArray();
         var sent = sentT.cpu().data<float>().ToArray();
@@ -250,8 +254,12 @@ public sealed class TextEmbedTransformer : MirrorGanTransformerBase, IMirrorGanP
     {
         using var scope = NewDisposeScope();
         using var noGrad = torch.no_grad();
-        _image.eval();
-        var (_, global) = _image.call(images.to(ModuleDevice));
+        Tensor global;
+        using (TorchGcGuard.EnterForInference()) // TorchSharp's Scalar lifetime race: see TorchGcGuard
+        {
+            _image.eval();
+            (_, global) = _image.call(images.to(ModuleDevice));
+        }
         var values = global.cpu().data<float>().ToArray();
         int d = FeatureSize;
         return Enumerable.Range(0, (int)images.shape[0]).Select(i => values.AsSpan(i * d, d).ToArray()).ToArray();

@@ -89,6 +89,7 @@ public sealed class StreamCaptionerTransformer : MirrorGanTransformerBase, IMirr
         int width = beamWidth ?? BeamWidth, max = maxWords ?? MaxWords;
         using var scope = NewDisposeScope();
         using var noGrad = torch.no_grad();
+        using var gcGuard = TorchGcGuard.EnterForInference(); // TorchSharp's Scalar lifetime race: see TorchGcGuard
         _net.eval();
         var device = _net.parameters().First().device;
         var features = _net.Encoder.call(images.to(device));
