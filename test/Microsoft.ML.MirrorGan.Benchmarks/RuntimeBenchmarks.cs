@@ -11,7 +11,7 @@ namespace Microsoft.ML.MirrorGan.Benchmarks;
 /// Runtime reliability jobs (README "Reliability: runtime"):
 /// <c>soak [steps] [predictions]</c> trains a tiny MirrorGAN for N steps and then makes M single-row predictions
 /// through a PredictionEngine over the saved-and-loaded chain, printing resident memory (VmRSS) after warm-up and at
-/// the end of each phase; <c>inference-race [seconds]</c> scores one loaded chain from 8 threads while another thread
+/// the end of each phase; <c>inference-race [seconds] [both|guarded|unguarded]</c> scores one loaded chain from 8 threads while another thread
 /// allocates, and counts results that differ from sequential scoring and exceptions (TorchSharp's Scalar lifetime race).
 /// </summary>
 internal static class RuntimeBenchmarks
@@ -180,9 +180,11 @@ internal static class RuntimeBenchmarks
         }
     }
 
-    public static void InferenceRace(double seconds)
+    /// <param name="seconds">How long each 8-thread stress runs.</param>
+    /// <param name="modes">Which stresses: <c>both</c> (unguarded, then guarded), <c>guarded</c> or <c>unguarded</c>.</param>
+    public static void InferenceRace(double seconds, string modes)
     {
-        OpLoop(200_000);
+        OpLoop(20_000);
         var folder = Directory.CreateTempSubdirectory("mirrorgan-race").FullName;
         try
         {
@@ -198,10 +200,13 @@ internal static class RuntimeBenchmarks
                 for (int i = 0; i < 500; i++) reference.Predict(prompts[i % prompts.Length]);
                 Console.WriteLine($"sequential single-row predictions, GuardInference={guarded}: {clock.Elapsed.TotalMilliseconds / 500:F2} ms each; load {Load()}");
             }
-            foreach (bool guarded in new[] { false, true })
+            var stresses = modes switch { "guarded" => new[] { true }, "unguarded" => new[] { false }, _ => new[] { false, true } };
+            foreach (bool guarded in stresses)
             {
                 TorchGcGuard.GuardInference = guarded;
+                long regions = TorchGcGuard.RegionsStarted;
                 Stress(ml, chain, prompts, expected, seconds, guarded);
+                Console.WriteLine($"  no-GC regions started: {TorchGcGuard.RegionsStarted - regions}");
             }
             TorchGcGuard.GuardInference = true;
         }

@@ -15,6 +15,9 @@ namespace Microsoft.ML.MirrorGan.Glam;
 /// and a frozen STREAM captioner, and returns a <see cref="MirrorGanTransformer"/> holding the EMA weights. Either
 /// network can be given fitted, or is fitted first on the same rows. See <see cref="MirrorGanTrainerOptions"/>.
 /// </summary>
+/// <remarks>Thread-safety: not thread-safe; call <c>Fit</c> from one thread at a time. Fitting seeds torch's process-wide
+/// random generator, so two fits running at once (even on different instances) are not reproducible. The returned
+/// transformer is safe to share for scoring.</remarks>
 public sealed class MirrorGanTrainer : IEstimator<MirrorGanTransformer>
 {
     private readonly IHost _host;

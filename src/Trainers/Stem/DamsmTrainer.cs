@@ -18,6 +18,7 @@ public sealed record DamsmExample(int[] WordIds, float[] Image, int ClassId);
 /// Adam(lr, β = 0.5/0.999) over the text encoder and the image encoder's trainable parameters; gradient norm
 /// clipped on the text encoder only; learning rate ×decay per epoch while above lr/10.
 /// </summary>
+/// <remarks>Thread-safety: not thread-safe (it owns the networks being trained and their optimiser); use it from one thread.</remarks>
 public sealed class DamsmTrainer
 {
     private readonly TextEmbedOptions _options;

@@ -12,6 +12,9 @@ namespace Microsoft.ML.MirrorGan.Stem;
 /// The training rows are read once into memory (images as 3×S×S floats at <see cref="TextEmbedOptions.ImageSize"/>,
 /// 48 KB per row at 64 px); images are not augmented (no flips: captions may say "left"/"right").
 /// </summary>
+/// <remarks>Thread-safety: not thread-safe; call <c>Fit</c> from one thread at a time. Fitting seeds torch's process-wide
+/// random generator, so two fits running at once (even on different instances) are not reproducible. The returned
+/// transformer is safe to share for scoring.</remarks>
 public sealed class TextEmbedEstimator : IEstimator<TextEmbedTransformer>
 {
     private readonly IHost _host;

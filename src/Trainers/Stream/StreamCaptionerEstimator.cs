@@ -13,6 +13,9 @@ namespace Microsoft.ML.MirrorGan.Captioning;
 /// and returns a <see cref="StreamCaptionerTransformer"/>. Framing: the image feature is the first input step and
 /// predicts word 1; targets are [w1 … wL, &lt;end&gt;], so generation stops at index 0.
 /// </summary>
+/// <remarks>Thread-safety: not thread-safe; call <c>Fit</c> from one thread at a time. Fitting seeds torch's process-wide
+/// random generator, so two fits running at once (even on different instances) are not reproducible. The returned
+/// transformer is safe to share for scoring.</remarks>
 public sealed class StreamCaptionerEstimator : IEstimator<StreamCaptionerTransformer>
 {
     private readonly IHost _host;

@@ -21,6 +21,11 @@ namespace Microsoft.ML.MirrorGan.Glam;
 /// (the seed column, or <see cref="Seed"/>), so the same caption and seed always give the same image, whatever the batch.
 /// Rows are generated in batches of 32.
 /// </summary>
+/// <remarks>Thread-safety: one instance may serve many threads at once: <c>Transform</c> (each thread its own data view and
+/// cursor), per-thread <c>PredictionEngine</c>s (an engine itself is not thread-safe) and the public <c>Generate</c> methods give
+/// exactly the results of sequential scoring (tested with 8 threads). Scoring only reads the network; each forward pass runs
+/// inside <see cref="TorchGcGuard"/> (TorchSharp 0.107's Scalar race). Do not train, move (<c>to(device)</c>) or dispose the
+/// network while another thread scores.</remarks>
 public sealed class MirrorGanTransformer : MirrorGanTransformerBase, IMirrorGanPersistable<MirrorGanTransformer>
 {
     internal const string LoaderSignature = "MirrorGanGlamGenerator";
