@@ -4,7 +4,7 @@
 //   fashion-classifier [minutes]                   built-in Fashion-MNIST classifier for IS / class accuracy
 //   scalar-race                                    TorchSharp Scalar lifetime race, with and without TorchGcGuard
 //   glam-memory [steps] [threads] [tiny]           RSS every 50 GAN steps; "tiny" uses the Tiny preset's network
-//   soak [steps] [predictions]                     RSS growth over N tiny GAN steps and M single-row predictions
+//   soak [steps] [predictions] [guarded]           RSS growth over N tiny GAN steps and M single-row predictions
 //   inference-race [seconds] [both|guarded|unguarded]  8 threads scoring one loaded chain vs sequential results
 // Trains STEM (DAMSM pretraining) for a bounded time and reports R-precision and text→image retrieval on held-out
 // real images. `scalar-race` reproduces TorchSharp's Scalar lifetime race with and without TorchGcGuard.
@@ -27,7 +27,7 @@ if (args[0] is "soak" or "inference-race")
 {
     TorchSharp.torch.set_num_threads(1);
     int Arg(int i, int fallback) => args.Length > i ? int.Parse(args[i], System.Globalization.CultureInfo.InvariantCulture) : fallback;
-    if (args[0] == "soak") RuntimeBenchmarks.Soak(Arg(1, 1000), Arg(2, 10_000));
+    if (args[0] == "soak") RuntimeBenchmarks.Soak(Arg(1, 1000), Arg(2, 10_000), args.Length > 3 && args[3] == "guarded");
     else RuntimeBenchmarks.InferenceRace(Arg(1, 60), args.Length > 2 ? args[2] : "both");
     return 0;
 }

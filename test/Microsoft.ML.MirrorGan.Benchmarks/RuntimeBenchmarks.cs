@@ -86,12 +86,13 @@ internal static class RuntimeBenchmarks
         return ml.Model.Load(zip, out _);
     }
 
-    public static void Soak(int steps, int predictions)
+    public static void Soak(int steps, int predictions, bool guardInference = false)
     {
+        TorchGcGuard.GuardInference = guardInference;
         var folder = Directory.CreateTempSubdirectory("mirrorgan-soak").FullName;
         try
         {
-            Console.WriteLine($"soak: {steps} training steps, {predictions} single-row predictions; load average at start {Load()}");
+            Console.WriteLine($"soak: {steps} training steps, {predictions} single-row predictions, GuardInference={guardInference}; load average at start {Load()}");
             var (ml, train, options) = Setup(steps);
             int warmSteps = Math.Max(1, Math.Min(100, steps / 5));
             long trainWarm = 0, trainEnd = 0;

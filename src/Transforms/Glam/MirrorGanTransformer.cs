@@ -23,8 +23,8 @@ namespace Microsoft.ML.MirrorGan.Glam;
 /// </summary>
 /// <remarks>Thread-safety: one instance may serve many threads at once: <c>Transform</c> (each thread its own data view and
 /// cursor), per-thread <c>PredictionEngine</c>s (an engine itself is not thread-safe) and the public <c>Generate</c> methods give
-/// exactly the results of sequential scoring (tested with 8 threads). Scoring only reads the network; each forward pass runs
-/// inside <see cref="TorchGcGuard"/> (TorchSharp 0.107's Scalar race). Do not train, move (<c>to(device)</c>) or dispose the
+/// exactly the results of sequential scoring (tested with 8 threads). Scoring only reads the network. TorchSharp 0.107's Scalar race can fail a
+/// forward pass while another thread allocates; <see cref="TorchGcGuard.GuardInference"/> (off by default) guards them. Do not train, move (<c>to(device)</c>) or dispose the
 /// network while another thread scores.</remarks>
 public sealed class MirrorGanTransformer : MirrorGanTransformerBase, IMirrorGanPersistable<MirrorGanTransformer>
 {

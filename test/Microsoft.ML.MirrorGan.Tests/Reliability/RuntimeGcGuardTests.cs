@@ -7,8 +7,18 @@ namespace Microsoft.ML.MirrorGan.Tests.Reliability;
 /// (single-row scoring must not pay a full collection per row), and concurrent holders of a half-spent region make
 /// newcomers wait until they leave, so the region is never used up while a TorchSharp call runs.
 /// </summary>
-public class RuntimeGcGuardTests
+public class RuntimeGcGuardTests : IDisposable
 {
+    private readonly bool _wasOn = TorchGcGuard.GuardInference;
+
+    public RuntimeGcGuardTests() => TorchGcGuard.GuardInference = true; // off by default (see its remarks)
+
+    public void Dispose()
+    {
+        TorchGcGuard.GuardInference = _wasOn;
+        TorchGcGuard.EndLingeringRegion();
+    }
+
     [Fact]
     public void Inference_guards_reuse_one_lingering_region_and_a_training_guard_ends_it()
     {
