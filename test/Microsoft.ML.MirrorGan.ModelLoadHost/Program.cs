@@ -1,4 +1,5 @@
 // Usage: ModelLoadHost <model.zip> <input.idv> <output.idv> [imageFolder]
+//    or: ModelLoadHost glam-train ... (GlamTrainVerb.cs: tiny GAN training for the kill-and-resume test)
 // Loads the model the way a service would (Model.Load only), transforms the ML.NET binary input file and
 // writes the result as ML.NET binary, so the calling test can compare values bit for bit.
 // With imageFolder: images cannot be stored in .idv, so the input has an 'ImagePath' text column; the host loads
@@ -6,6 +7,8 @@
 // generated) are always dropped before writing the output, as .idv cannot hold them.
 using Microsoft.ML;
 using Microsoft.ML.Transforms.Image;
+
+if (args.Length > 0 && args[0] == "glam-train") return GlamTrainVerb.Run(args[1..]);
 
 if (args.Length is not (3 or 4))
 {

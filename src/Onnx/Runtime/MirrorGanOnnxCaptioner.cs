@@ -8,6 +8,9 @@ namespace Microsoft.ML.MirrorGan.Onnx;
 /// Image → caption with ONNX Runtime only: the exported STREAM encoder, then the one-step decoder graph driven by the
 /// same greedy / beam search as <see cref="CaptionDecoder"/> (no length normalisation; width 1 is greedy). Thread-safe.
 /// </summary>
+/// <remarks>Thread-safety: one instance may serve many threads at once (<c>Transform</c> over per-thread data views,
+/// per-thread <c>PredictionEngine</c>s, direct calls); ONNX Runtime's <c>InferenceSession.Run</c> is thread-safe and the instance
+/// holds no per-call state (tested with 8 threads). Dispose it only after every scoring thread has finished.</remarks>
 public sealed class MirrorGanOnnxCaptioner : IDisposable
 {
     private readonly OnnxModelSession _encoder;

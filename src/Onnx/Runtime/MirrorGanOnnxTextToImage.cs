@@ -9,6 +9,9 @@ namespace Microsoft.ML.MirrorGan.Onnx;
 /// CA + generator graph. Thread-safe: one session per graph, shared. Noise comes from
 /// <see cref="GaussianNoise.ForCaption"/>, so the same caption and seed give the same image.
 /// </summary>
+/// <remarks>Thread-safety: one instance may serve many threads at once (<c>Transform</c> over per-thread data views,
+/// per-thread <c>PredictionEngine</c>s, direct calls); ONNX Runtime's <c>InferenceSession.Run</c> is thread-safe and the instance
+/// holds no per-call state (tested with 8 threads). Dispose it only after every scoring thread has finished.</remarks>
 public sealed class MirrorGanOnnxTextToImage : IDisposable
 {
     private readonly OnnxModelSession _text;

@@ -37,6 +37,9 @@ public sealed class MirrorGanOnnxCaptionerOptions
 /// TorchSharp <see cref="StreamCaptionerTransformer"/>. Sessions are shared across threads. Dispose it to free them.
 /// Not saved into ML.NET model zips: keep the export folder.
 /// </summary>
+/// <remarks>Thread-safety: one instance may serve many threads at once (<c>Transform</c> over per-thread data views,
+/// per-thread <c>PredictionEngine</c>s, <c>Model</c>'s caption methods); ONNX Runtime's <c>InferenceSession.Run</c> is thread-safe and the instance
+/// holds no per-call state (tested with 8 threads). Dispose it only after every scoring thread has finished.</remarks>
 public sealed class MirrorGanOnnxCaptionerTransformer : MirrorGanTransformerBase, IDisposable
 {
     private static readonly MirrorGanModelFormat FormatInfo = new("MGONXCAP", 0x00010001, 0x00010001, "MirrorGanOnnxCaptioner", typeof(MirrorGanOnnxCaptionerTransformer));

@@ -36,6 +36,9 @@ public sealed class MirrorGanOnnxTextToImageOptions
 /// threads and cursors. Captions without a known word fail with the row and column named. Dispose it to free the
 /// sessions. Not saved into ML.NET model zips: keep the export folder and create the transformer from it.
 /// </summary>
+/// <remarks>Thread-safety: one instance may serve many threads at once (<c>Transform</c> over per-thread data views,
+/// per-thread <c>PredictionEngine</c>s, <c>Model.Generate</c>); ONNX Runtime's <c>InferenceSession.Run</c> is thread-safe and the instance
+/// holds no per-call state (tested with 8 threads). Dispose it only after every scoring thread has finished.</remarks>
 public sealed class MirrorGanOnnxTextToImageTransformer : MirrorGanTransformerBase, IDisposable
 {
     private static readonly MirrorGanModelFormat FormatInfo = new("MGONXT2I", 0x00010001, 0x00010001, "MirrorGanOnnxTextToImage", typeof(MirrorGanOnnxTextToImageTransformer));

@@ -65,6 +65,30 @@ internal static class GlamCheckpoint
         foreach (var o in s.DiscriminatorOptimizers) o.save_state_dict(w);
     }
 
+    /// <summary>
+    /// Deletes temporary files a killed process left next to <paramref name="path"/> (a SIGKILL or power loss during a
+    /// write leaves one; the checkpoint itself is never half-written). Returns how many were removed.
+    /// </summary>
+    public static int RemoveStaleTemporaries(string path)
+    {
+        string folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        if (!Directory.Exists(folder)) return 0;
+        int removed = 0;
+        foreach (var f in Directory.EnumerateFiles(folder, $".{Path.GetFileName(path)}.*.tmp"))
+        {
+            try { File.Delete(f); removed++; } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
+        return removed;
+    }
+
+    /// <summary>The iteration a checkpoint file holds (reads only its header).</summary>
+    public static int ReadIteration(string path)
+    {
+        using var r = new BinaryReader(File.OpenRead(path));
+        if (r.ReadString() != Magic) throw new InvalidDataException($"'{path}' is not a MirrorGAN checkpoint.");
+        return r.ReadInt32();
+    }
+
     /// <summary>Restores <paramref name="state"/> (already built with the same options) from <paramref name="path"/>; returns the iteration.</summary>
     public static int Load(string path, GlamTrainingState state)
     {

@@ -15,6 +15,9 @@ namespace Microsoft.ML.MirrorGan.Glam;
 /// and a frozen STREAM captioner, and returns a <see cref="MirrorGanTransformer"/> holding the EMA weights. Either
 /// network can be given fitted, or is fitted first on the same rows. See <see cref="MirrorGanTrainerOptions"/>.
 /// </summary>
+/// <remarks>Thread-safety: not thread-safe; call <c>Fit</c> from one thread at a time. Fitting seeds torch's process-wide
+/// random generator, so two fits running at once (even on different instances) are not reproducible. The returned
+/// transformer is safe to share for scoring.</remarks>
 public sealed class MirrorGanTrainer : IEstimator<MirrorGanTransformer>
 {
     private readonly IHost _host;
@@ -92,6 +95,8 @@ public sealed class MirrorGanTrainer : IEstimator<MirrorGanTransformer>
         var state = new GlamTrainingState(g, ema, ds, gOpt, dOpts);
         string? checkpoint = o.CheckpointFolder is null ? null : Path.Combine(o.CheckpointFolder, GlamCheckpoint.FileName);
         int start = 0;
+        if (checkpoint is not null && GlamCheckpoint.RemoveStaleTemporaries(checkpoint) is > 0 and var stale)
+            ch.Info(MessageSensitivity.None, $"MirrorGan: removed {stale} temporary checkpoint file(s) left by an interrupted write.");
         if (o.Resume && checkpoint is not null && File.Exists(checkpoint))
         {
             start = GlamCheckpoint.Load(checkpoint, state);
@@ -131,7 +136,7 @@ public sealed class MirrorGanTrainer : IEstimator<MirrorGanTransformer>
             int it = state.Iteration;
             if (o.CancellationToken.IsCancellationRequested)
             {
-                if (checkpoint is not null) GlamCheckpoint.Save(checkpoint, state);
+                if (checkpoint is not null) SaveCheckpoint(checkpoint, state);
                 ch.Info(MessageSensitivity.None, $"MirrorGan: cancelled at iteration {it}" + (checkpoint is null ? "." : $"; checkpoint '{checkpoint}'."));
                 o.CancellationToken.ThrowIfCancellationRequested();
             }
@@ -159,7 +164,7 @@ public sealed class MirrorGanTrainer : IEstimator<MirrorGanTransformer>
             bool end = state.Iteration == o.Iterations || timeUp;
             if (state.Iteration % o.ReportEvery == 0 || end) Report(state.Iteration, start, epoch, last, clock.Elapsed, ch);
             if (checkpoint is not null && (end || (o.CheckpointEvery > 0 && state.Iteration % o.CheckpointEvery == 0)))
-                GlamCheckpoint.Save(checkpoint, state);
+                SaveCheckpoint(checkpoint, state);
             if (samples is not null && (end || (o.SampleEvery > 0 && state.Iteration % o.SampleEvery == 0)))
                 samples.Write(state, Path.Combine(o.SampleFolder!, $"samples_{state.Iteration:D6}.png"));
             if (timeUp)
@@ -167,6 +172,25 @@ public sealed class MirrorGanTrainer : IEstimator<MirrorGanTransformer>
                 ch.Info(MessageSensitivity.None, $"MirrorGan: stopped at iteration {state.Iteration} after {clock.Elapsed.TotalSeconds:F0} s (MaxTrainingTime).");
                 break;
             }
+        }
+    }
+
+    /// <summary>
+    /// Writes the checkpoint atomically; on an I/O failure (disk full, permissions) throws an <see cref="IOException"/> that says
+    /// the previous checkpoint is intact, since the write goes to a temporary file that only replaces it when complete.
+    /// </summary>
+    private static void SaveCheckpoint(string checkpoint, GlamTrainingState state)
+    {
+        try
+        {
+            GlamCheckpoint.Save(checkpoint, state);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new IOException(
+                $"MirrorGanTrainer: writing the checkpoint of iteration {state.Iteration} to '{checkpoint}' failed ({e.Message}); training stopped. " +
+                (File.Exists(checkpoint) ? "The previous checkpoint there is intact: " : "No earlier checkpoint exists: ") +
+                "free disk space or fix the folder's permissions, then fit again with Resume = true.", e);
         }
     }
 

@@ -18,6 +18,7 @@ public sealed record DamsmExample(int[] WordIds, float[] Image, int ClassId);
 /// Adam(lr, β = 0.5/0.999) over the text encoder and the image encoder's trainable parameters; gradient norm
 /// clipped on the text encoder only; learning rate ×decay per epoch while above lr/10.
 /// </summary>
+/// <remarks>Thread-safety: not thread-safe (it owns the networks being trained and their optimiser); use it from one thread.</remarks>
 public sealed class DamsmTrainer
 {
     private readonly TextEmbedOptions _options;
@@ -58,6 +59,14 @@ public sealed class DamsmTrainer
     /// <summary>Current learning rate.</summary>
     public double LearningRate => _lr;
 
+    /// <summary>Optimisation steps taken so far (the 0-based index of the next step).</summary>
+    public int Iterations { get; private set; }
+
+    /// <summary>Test hook: replaces a loss term by name (<c>word</c>, <c>sentence</c>) before the finiteness check.</summary>
+    internal Func<string, Tensor, Tensor>? LossHook { get; set; }
+
+    private int _epoch = 1;
+
     private optim.Optimizer NewOptimizer() =>
         torch.optim.Adam(Text.parameters().Concat(Image.TrainableParameters), lr: _lr, beta1: 0.5, beta2: 0.999);
 
@@ -84,12 +93,26 @@ public sealed class DamsmTrainer
         var (regions, global) = Image.call(images);
         var (w0, w1, _) = DamsmLoss.WordLoss(words, ids.Select(x => x.Length).ToArray(), regions, classes, _options.Gamma1, _options.Gamma2, _options.Gamma3);
         var (s0, s1, _) = DamsmLoss.SentenceLoss(global, sentence, classes, _options.Gamma3);
-        var wordLoss = w0 + w1;
-        var sentLoss = s0 + s1;
+        var wordLoss = Hook("word", w0 + w1);
+        var sentLoss = Hook("sentence", s0 + s1);
+        // Checked before backward: one NaN step would make every weight NaN, and nothing downstream would say why.
+        double word = Finite(wordLoss, "word"), sent = Finite(sentLoss, "sentence");
         (wordLoss + sentLoss).backward();
         if (_options.GradientClipNorm > 0) nn.utils.clip_grad_norm_(Text.parameters(), _options.GradientClipNorm);
         _optimizer.step();
-        return (wordLoss.item<float>(), sentLoss.item<float>());
+        Iterations++;
+        return (word, sent);
+    }
+
+    private Tensor Hook(string term, Tensor loss) => LossHook is null ? loss : LossHook(term, loss);
+
+    private double Finite(Tensor loss, string term)
+    {
+        double v = loss.item<float>();
+        if (!double.IsFinite(v))
+            throw new NonFiniteLossException("TextEmbed (DAMSM pretraining)", term, Iterations, _epoch, v,
+                "Lower TextEmbedOptions.LearningRate, set GradientClipNorm, or check the captions and images.");
+        return v;
     }
 
     /// <summary>Trains for the configured epochs (or until <see cref="TextEmbedOptions.MaxTrainingTime"/>), reporting progress.</summary>
@@ -107,6 +130,7 @@ public sealed class DamsmTrainer
                 _optimizer.Dispose();
                 _optimizer = NewOptimizer();
             }
+            _epoch = epoch + 1;
             _random.Shuffle(order);
             double wSum = 0, sSum = 0;
             int done = 0;

@@ -12,6 +12,9 @@ namespace Microsoft.ML.MirrorGan.Stem;
 /// The training rows are read once into memory (images as 3×S×S floats at <see cref="TextEmbedOptions.ImageSize"/>,
 /// 48 KB per row at 64 px); images are not augmented (no flips: captions may say "left"/"right").
 /// </summary>
+/// <remarks>Thread-safety: not thread-safe; call <c>Fit</c> from one thread at a time. Fitting seeds torch's process-wide
+/// random generator, so two fits running at once (even on different instances) are not reproducible. The returned
+/// transformer is safe to share for scoring.</remarks>
 public sealed class TextEmbedEstimator : IEstimator<TextEmbedTransformer>
 {
     private readonly IHost _host;
@@ -27,6 +30,9 @@ public sealed class TextEmbedEstimator : IEstimator<TextEmbedTransformer>
 
     /// <summary>The options.</summary>
     public TextEmbedOptions Options { get; }
+
+    /// <summary>Test hook passed to the DAMSM trainer (replaces a loss term by name before the finiteness check).</summary>
+    internal Func<string, TorchSharp.torch.Tensor, TorchSharp.torch.Tensor>? LossHook { get; set; }
 
     private static void Validate(TextEmbedOptions o)
     {
@@ -57,7 +63,7 @@ public sealed class TextEmbedEstimator : IEstimator<TextEmbedTransformer>
         }
         if (empty > 0) ch.Warning(MessageSensitivity.None, $"TextEmbed: {empty} training row(s) have no words in column '{Options.CaptionColumnName}' and were skipped.");
         ch.Info(MessageSensitivity.None, $"TextEmbed: {examples.Count} rows, vocabulary of {vocabulary.Count} words (fingerprint {vocabulary.Fingerprint}).");
-        var trainer = new DamsmTrainer(Options, vocabulary, ch, fallbackSeed: _host.Rand.Next());
+        var trainer = new DamsmTrainer(Options, vocabulary, ch, fallbackSeed: _host.Rand.Next()) { LossHook = LossHook };
         trainer.Fit(examples);
         var columns = new TextEmbedColumns(Options.CaptionColumnName, Options.TransformImages ? Options.ImageColumnName : null,
             Options.WordFeaturesColumnName, Options.WordCountColumnName, Options.SentenceFeatureColumnName, Options.ImageFeatureColumnName);

@@ -13,6 +13,9 @@ namespace Microsoft.ML.MirrorGan.Captioning;
 /// and returns a <see cref="StreamCaptionerTransformer"/>. Framing: the image feature is the first input step and
 /// predicts word 1; targets are [w1 … wL, &lt;end&gt;], so generation stops at index 0.
 /// </summary>
+/// <remarks>Thread-safety: not thread-safe; call <c>Fit</c> from one thread at a time. Fitting seeds torch's process-wide
+/// random generator, so two fits running at once (even on different instances) are not reproducible. The returned
+/// transformer is safe to share for scoring.</remarks>
 public sealed class StreamCaptionerEstimator : IEstimator<StreamCaptionerTransformer>
 {
     private readonly IHost _host;
@@ -26,6 +29,9 @@ public sealed class StreamCaptionerEstimator : IEstimator<StreamCaptionerTransfo
         _options = options ?? throw new ArgumentNullException(nameof(options));
         _options.Validate();
     }
+
+    /// <summary>Test hook: replaces the loss (term <c>caption</c>) before the finiteness check.</summary>
+    internal Func<string, Tensor, Tensor>? LossHook { get; set; }
 
     /// <inheritdoc/>
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
@@ -86,10 +92,16 @@ public sealed class StreamCaptionerEstimator : IEstimator<StreamCaptionerTransfo
                     net.train();
                     if (net.Encoder.Backbone.IsFrozen) net.Encoder.Backbone.eval();
                     var loss = net.Loss(images, ids, lengths);
+                    if (LossHook is not null) loss = LossHook("caption", loss);
+                    // Checked before backward: one NaN step would silently make every weight NaN.
+                    double value = loss.item<float>();
+                    if (!double.IsFinite(value))
+                        throw new NonFiniteLossException("StreamCaptioner (STREAM pretraining)", "caption", step, epoch, value,
+                            "Lower StreamCaptionerOptions.LearningRate, or check the captions and images.");
                     optimizer.zero_grad();
                     loss.backward();
                     optimizer.step();
-                    sum += loss.item<float>();
+                    sum += value;
                     count++;
                 }
                 step++;

@@ -21,6 +21,11 @@ namespace Microsoft.ML.MirrorGan.Glam;
 /// (the seed column, or <see cref="Seed"/>), so the same caption and seed always give the same image, whatever the batch.
 /// Rows are generated in batches of 32.
 /// </summary>
+/// <remarks>Thread-safety: one instance may serve many threads at once: <c>Transform</c> (each thread its own data view and
+/// cursor), per-thread <c>PredictionEngine</c>s (an engine itself is not thread-safe) and the public <c>Generate</c> methods give
+/// exactly the results of sequential scoring (tested with 8 threads). Scoring only reads the network. TorchSharp 0.107's Scalar race can fail a
+/// forward pass while another thread allocates; <see cref="TorchGcGuard.GuardInference"/> (off by default) guards them. Do not train, move (<c>to(device)</c>) or dispose the
+/// network while another thread scores.</remarks>
 public sealed class MirrorGanTransformer : MirrorGanTransformerBase, IMirrorGanPersistable<MirrorGanTransformer>
 {
     internal const string LoaderSignature = "MirrorGanGlamGenerator";
@@ -161,13 +166,21 @@ public sealed class MirrorGanTransformer : MirrorGanTransformerBase, IMirrorGanP
         }
         using var scope = NewDisposeScope();
         using var noGrad = torch.no_grad();
-        _net.eval();
-        var device = _net.parameters().First().device;
-        var (z, eps) = SeededNoise(seeds, o.ZDim, o.ConditionDim);
-        var g = _net.Generate(z.to(device), eps.to(device), tensor(sent, new long[] { n, d }).to(device),
-            tensor(words, new long[] { n, d, l }).to(device), tensor(mask, new long[] { n, l }).to(device));
-        var images = g.Output.Images.Select(img => Rows(img.cpu(), n)).ToList();
-        var maps = g.Output.Attention.Select(a => PadWords(a.cpu(), n, l, w)).ToList();
+        List<Tensor> imageTensors, attentionTensors;
+        // TorchSharp's Scalar lifetime race applies to inference too (see TorchGcGuard); the copies into managed arrays
+        // happen after the guard, so the guarded region allocates little.
+        using (TorchGcGuard.EnterForInference())
+        {
+            _net.eval();
+            var device = _net.parameters().First().device;
+            var (z, eps) = SeededNoise(seeds, o.ZDim, o.ConditionDim);
+            var g = _net.Generate(z.to(device), eps.to(device), tensor(sent, new long[] { n, d }).to(device),
+                tensor(words, new long[] { n, d, l }).to(device), tensor(mask, new long[] { n, l }).to(device));
+            imageTensors = g.Output.Images.Select(img => img.cpu()).ToList();
+            attentionTensors = g.Output.Attention.Select(a => a.cpu()).ToList();
+        }
+        var images = imageTensors.Select(img => Rows(img, n)).ToList();
+        var maps = attentionTensors.Select(a => PadWords(a, n, l, w)).ToList();
         return new GeneratedBatch(images, maps);
     }
 

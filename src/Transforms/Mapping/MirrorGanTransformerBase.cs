@@ -9,6 +9,9 @@ namespace Microsoft.ML.MirrorGan;
 /// an ML.NET model zip through <see cref="ModelWriter"/>. <see cref="ITransformer.Transform"/> maps lazily in
 /// batches of <see cref="BatchSize"/>; <see cref="GetRowToRowMapper"/> (used by PredictionEngine) maps one row at a time.
 /// </summary>
+/// <remarks>Thread-safety: the mapping state (input and output batches) lives in each cursor or row, never in the
+/// transformer, so a transformer whose <see cref="MapBatch"/> only reads its own fields may be shared across threads; every
+/// transformer in this library is. Each cursor and each <c>PredictionEngine</c> belongs to one thread.</remarks>
 public abstract class MirrorGanTransformerBase : ITransformer, ICanSaveModel
 {
     /// <summary>The host for logging and exceptions.</summary>

@@ -39,6 +39,11 @@ public enum EmptyCaptionHandling
 /// Captions longer than W keep their first W words at inference (logged); unknown words map to <c>&lt;unk&gt;</c>,
 /// or are dropped with a warning when the vocabulary has no unknown token (imported checkpoints).
 /// </summary>
+/// <remarks>Thread-safety: one instance may serve many threads at once: <c>Transform</c> (each thread its own data view and
+/// cursor), per-thread <c>PredictionEngine</c>s (an engine itself is not thread-safe) and the public <c>EncodeCaptions</c>/<c>EncodeImages</c> methods give
+/// exactly the results of sequential scoring (tested with 8 threads). Scoring only reads the network. TorchSharp 0.107's Scalar race can fail a
+/// forward pass while another thread allocates; <see cref="TorchGcGuard.GuardInference"/> (off by default) guards them. Do not train, move (<c>to(device)</c>) or dispose the
+/// network while another thread scores.</remarks>
 public sealed class TextEmbedTransformer : MirrorGanTransformerBase, IMirrorGanPersistable<TextEmbedTransformer>
 {
     internal const string LoaderSignature = "MirrorGanTextEmbed";
@@ -216,9 +221,13 @@ public sealed class TextEmbedTransformer : MirrorGanTransformerBase, IMirrorGanP
 
         using var scope = NewDisposeScope();
         using var noGrad = torch.no_grad();
-        _text.eval();
-        var (idTensor, lengths) = CaptionBatch.ToTensors(ids, ModuleDevice);
-        var (wordsT, sentT) = _text.call(idTensor, lengths);
+        Tensor wordsT, sentT;
+        using (TorchGcGuard.EnterForInference()) // TorchSharp's Scalar lifetime race applies to inference too: see TorchGcGuard
+        {
+            _text.eval();
+            var (idTensor, lengths) = CaptionBatch.ToTensors(ids, ModuleDevice);
+            (wordsT, sentT) = _text.call(idTensor, lengths);
+        }
         long tMax = wordsT.shape[2];
         var words = wordsT.cpu().data<float>().ToArray();
         var sent = sentT.cpu().data<float>().ToArray();
@@ -252,8 +261,12 @@ public sealed class TextEmbedTransformer : MirrorGanTransformerBase, IMirrorGanP
     {
         using var scope = NewDisposeScope();
         using var noGrad = torch.no_grad();
-        _image.eval();
-        var (_, global) = _image.call(images.to(ModuleDevice));
+        Tensor global;
+        using (TorchGcGuard.EnterForInference()) // TorchSharp's Scalar lifetime race: see TorchGcGuard
+        {
+            _image.eval();
+            (_, global) = _image.call(images.to(ModuleDevice));
+        }
         var values = global.cpu().data<float>().ToArray();
         int d = FeatureSize;
         return Enumerable.Range(0, (int)images.shape[0]).Select(i => values.AsSpan(i * d, d).ToArray()).ToArray();

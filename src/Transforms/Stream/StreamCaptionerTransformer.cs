@@ -20,6 +20,11 @@ namespace Microsoft.ML.MirrorGan.Captioning;
 /// beam search. Saves into an ML.NET model zip (settings, vocabulary, encoder and decoder weights).
 /// <see cref="CreateCaptionLoss"/> gives GLAM its frozen re-description loss.
 /// </summary>
+/// <remarks>Thread-safety: one instance may serve many threads at once: <c>Transform</c> (each thread its own data view and
+/// cursor), per-thread <c>PredictionEngine</c>s (an engine itself is not thread-safe) and the public <c>Generate</c> methods give
+/// exactly the results of sequential scoring (tested with 8 threads). Scoring only reads the network. TorchSharp 0.107's Scalar race can fail a
+/// forward pass while another thread allocates; <see cref="TorchGcGuard.GuardInference"/> (off by default) guards them. Do not train, move (<c>to(device)</c>) or dispose the
+/// network while another thread scores.</remarks>
 public sealed class StreamCaptionerTransformer : MirrorGanTransformerBase, IMirrorGanPersistable<StreamCaptionerTransformer>
 {
     internal const string LoaderSignature = "MirrorGanStreamCaptioner";
@@ -89,6 +94,7 @@ public sealed class StreamCaptionerTransformer : MirrorGanTransformerBase, IMirr
         int width = beamWidth ?? BeamWidth, max = maxWords ?? MaxWords;
         using var scope = NewDisposeScope();
         using var noGrad = torch.no_grad();
+        using var gcGuard = TorchGcGuard.EnterForInference(); // TorchSharp's Scalar lifetime race: see TorchGcGuard
         _net.eval();
         var device = _net.parameters().First().device;
         var features = _net.Encoder.call(images.to(device));

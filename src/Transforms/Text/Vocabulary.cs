@@ -9,6 +9,7 @@ namespace Microsoft.ML.MirrorGan.Text;
 /// <c>&lt;unk&gt;</c> and words never seen in training map to it; without it (compatibility with imported
 /// checkpoints, whose vocabularies have no unknown word) such words are dropped.
 /// </summary>
+/// <remarks>Thread-safety: immutable after construction; safe to share across threads.</remarks>
 public sealed class Vocabulary : IEquatable<Vocabulary>
 {
     /// <summary>Index of <c>&lt;end&gt;</c> / padding.</summary>
