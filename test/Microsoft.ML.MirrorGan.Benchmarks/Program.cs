@@ -18,9 +18,11 @@
 using Microsoft.ML;
 using Microsoft.ML.MirrorGan.Benchmarks;
 
+const string Verbs = "stem-shapes, stem-fashion, onnx-speed, onnx-profile, fashion-classifier, scalar-race, glam-memory, " +
+    "fuzz-models, train-split, gflops, gen-memory, eval-passes, soak, inference-race (arguments: see the top of Program.cs)";
 if (args.Length < 1)
 {
-    Console.Error.WriteLine("usage: Benchmarks <stem-shapes|stem-fashion|onnx-speed|fashion-classifier|scalar-race> [minutes] [threads] | glam-memory [steps] [threads] [tiny]");
+    Console.Error.WriteLine("usage: Benchmarks <verb> [args]; verbs: " + Verbs);
     return 2;
 }
 // fuzz-models: seeded mutations of a real model.zip and ONNX export, loaded and scored in child processes (issue 11).
@@ -61,6 +63,6 @@ switch (args[0])
     case "onnx-speed": OnnxSpeedBenchmarks.Run(args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 1); return 0;
     case "fashion-classifier": FashionClassifierBenchmark.Run(TimeSpan.FromMinutes(args.Length > 1 ? minutes : 3)); return 0;
     default:
-        Console.Error.WriteLine($"unknown benchmark '{args[0]}' (known: stem-shapes, stem-fashion, onnx-speed, scalar-race, fashion-classifier)");
+        Console.Error.WriteLine($"unknown benchmark '{args[0]}'; verbs: {Verbs}");
         return 2;
 }
