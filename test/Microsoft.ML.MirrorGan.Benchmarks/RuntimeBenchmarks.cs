@@ -96,6 +96,9 @@ internal static class RuntimeBenchmarks
             var (ml, train, options) = Setup(steps);
             int warmSteps = Math.Max(1, Math.Min(100, steps / 5));
             long trainWarm = 0, trainEnd = 0;
+            // RSS swings ±20 MB between samples (GC, allocator), so a two-point growth depends on which samples it
+            // picks; the least-squares trend over the samples after the first fifth of the run is the steadier figure.
+            var trend = new List<(double Step, double Mb)>();
             var clock = Stopwatch.StartNew();
             options.CheckpointFolder = Path.Combine(folder, "ckpt");
             options.CheckpointEvery = 100;
@@ -103,12 +106,25 @@ internal static class RuntimeBenchmarks
             {
                 if (p.Iteration == warmSteps) trainWarm = Rss();
                 if (p.Iteration == steps) trainEnd = Rss();
-                if (p.Iteration % 100 == 0) Console.WriteLine($"  step {p.Iteration,6}  RSS {Rss() / 1048576.0,8:F1} MB");
+                if (p.Iteration % 100 == 0)
+                {
+                    double mb = Rss() / 1048576.0;
+                    if (p.Iteration >= steps / 5) trend.Add((p.Iteration, mb));
+                    Console.WriteLine($"  step {p.Iteration,6}  RSS {mb,8:F1} MB");
+                }
             });
             var chain = LoadedChain(ml, train, options, folder);
             Console.WriteLine($"training: {steps} steps in {clock.Elapsed.TotalSeconds:F0} s; RSS after step {warmSteps}: {trainWarm / 1048576.0:F1} MB, " +
                 $"after step {steps}: {trainEnd / 1048576.0:F1} MB, growth {Growth(trainWarm, trainEnd):F1} %; load {Load()}");
+            if (trend.Count >= 3)
+            {
+                double mx = trend.Average(t => t.Step), my = trend.Average(t => t.Mb);
+                double slope = trend.Sum(t => (t.Step - mx) * (t.Mb - my)) / trend.Sum(t => (t.Step - mx) * (t.Step - mx));
+                Console.WriteLine($"training trend from step {trend[0].Step:F0} ({trend.Count} samples): {slope * 1000:F1} MB per 1,000 steps = " +
+                    $"{100 * slope * 1000 / my:F2} % of the mean {my:F1} MB (min {trend.Min(t => t.Mb):F1}, max {trend.Max(t => t.Mb):F1})");
+            }
 
+            if (predictions <= 0) return;
             var engine = ml.Model.CreatePredictionEngine<Prompt, Output>(chain);
             int warmPredictions = Math.Max(1, Math.Min(1000, predictions / 10));
             long predictWarm = 0;
