@@ -159,17 +159,7 @@ internal static class RuntimeBenchmarks
             using var linear = TorchSharp.torch.nn.Linear(16, 16);
             linear.eval();
             using var x = TorchSharp.torch.randn(4, 16);
-            bool stop = false;
-            var noise = new Thread(() =>
-            {
-                var keep = new List<byte[]>();
-                while (!Volatile.Read(ref stop))
-                {
-                    for (int k = 0; k < 64; k++) keep.Add(new byte[1024]);
-                    if (keep.Count > 4096) keep.Clear();
-                }
-            }) { IsBackground = true };
-            noise.Start();
+            var noise = new AllocationNoise();
             var clock = Stopwatch.StartNew();
             int i = 0;
             string? error = null;
@@ -189,8 +179,7 @@ internal static class RuntimeBenchmarks
             }
             finally
             {
-                Volatile.Write(ref stop, true);
-                noise.Join();
+                noise.Dispose();
             }
             Console.WriteLine($"inference ops, guard={guarded}: {i} of {steps} forward calls in {clock.Elapsed.TotalSeconds:F1} s" +
                 (error is null ? ", no failure" : $", FAILED: {error}"));
@@ -237,19 +226,9 @@ internal static class RuntimeBenchmarks
     {
         int gc0 = GC.CollectionCount(0), gc1 = GC.CollectionCount(1), gc2 = GC.CollectionCount(2);
         long drains = TorchGcGuard.Drains;
-        bool stop = false;
         long predictions = 0, mismatches = 0, failures = 0;
         string? firstError = null;
-        var noise = new Thread(() =>
-        {
-            var keep = new List<byte[]>();
-            while (!Volatile.Read(ref stop))
-            {
-                for (int k = 0; k < 64; k++) keep.Add(new byte[1024]);
-                if (keep.Count > 4096) keep.Clear();
-            }
-        }) { IsBackground = true };
-        noise.Start();
+        var noise = new AllocationNoise();
         var clock = Stopwatch.StartNew();
         var workers = Enumerable.Range(0, 8).Select(t => new Thread(() =>
         {
@@ -273,8 +252,7 @@ internal static class RuntimeBenchmarks
         })).ToList();
         workers.ForEach(w => w.Start());
         workers.ForEach(w => w.Join());
-        Volatile.Write(ref stop, true);
-        noise.Join();
+        noise.Dispose();
         Console.WriteLine($"8 threads + 1 allocating thread, GuardInference={guarded}: {clock.Elapsed.TotalSeconds:F0} s, {predictions} predictions, " +
             $"{mismatches} differ from sequential, {failures} exceptions{(firstError is null ? "" : $" (first: {firstError})")}; " +
             $"GCs gen0/1/2 {GC.CollectionCount(0) - gc0}/{GC.CollectionCount(1) - gc1}/{GC.CollectionCount(2) - gc2}, " +

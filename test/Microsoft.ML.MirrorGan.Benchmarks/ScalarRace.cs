@@ -26,18 +26,7 @@ internal static class ScalarRace
         using var bn = nn.BatchNorm2d(4);
         bn.train();
         using var x = randn(2, 4, 3, 3);
-        bool stop = false;
-        // A thread that allocates continuously (a busy logger, progress handler or parallel data loader).
-        var noise = new Thread(() =>
-        {
-            var keep = new List<byte[]>();
-            while (!Volatile.Read(ref stop))
-            {
-                for (int k = 0; k < 64; k++) keep.Add(new byte[1024]);
-                if (keep.Count > 4096) keep.Clear();
-            }
-        }) { IsBackground = true };
-        noise.Start();
+        var noise = new AllocationNoise();
         var clock = Stopwatch.StartNew();
         int i = 0;
         try
@@ -56,8 +45,7 @@ internal static class ScalarRace
         }
         finally
         {
-            Volatile.Write(ref stop, true);
-            noise.Join();
+            noise.Dispose();
         }
     }
 }
