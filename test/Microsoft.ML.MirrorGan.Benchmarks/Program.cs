@@ -10,7 +10,8 @@
 //   gen-memory tiny|cub BATCH [threads]            peak RSS (VmHWM) while generating
 //   eval-passes MODEL.zip [prompts] [threads]      QuickStart evaluation read: two GetColumn calls vs one cursor
 //   onnx-profile [tiny|cub] [batch] [threads] [runs] [spin|nospin]   ONNX Runtime profiler: generator time per operator
-//   soak [steps] [predictions] [guarded]           RSS growth over N tiny GAN steps and M single-row predictions
+//   soak [steps] [predictions] [guarded|entered]   RSS growth over N tiny GAN steps and M single-row predictions
+//                                                  (entered: each Predict inside TorchGcGuard.Enter(), as the web sample does)
 //   inference-race [seconds] [both|guarded|unguarded]  8 threads scoring one loaded chain vs sequential results
 // Trains STEM (DAMSM pretraining) for a bounded time and reports R-precision and text→image retrieval on held-out
 // real images. `scalar-race` reproduces TorchSharp's Scalar lifetime race with and without TorchGcGuard.
@@ -46,7 +47,7 @@ if (args[0] is "soak" or "inference-race")
 {
     TorchSharp.torch.set_num_threads(1);
     int Arg(int i, int fallback) => args.Length > i ? int.Parse(args[i], System.Globalization.CultureInfo.InvariantCulture) : fallback;
-    if (args[0] == "soak") RuntimeBenchmarks.Soak(Arg(1, 1000), Arg(2, 10_000), args.Length > 3 && args[3] == "guarded");
+    if (args[0] == "soak") RuntimeBenchmarks.Soak(Arg(1, 1000), Arg(2, 10_000), args.Length > 3 && args[3] == "guarded", args.Length > 3 && args[3] == "entered");
     else RuntimeBenchmarks.InferenceRace(Arg(1, 60), args.Length > 2 ? args[2] : "both");
     return 0;
 }

@@ -86,13 +86,13 @@ internal static class RuntimeBenchmarks
         return ml.Model.Load(zip, out _);
     }
 
-    public static void Soak(int steps, int predictions, bool guardInference = false)
+    public static void Soak(int steps, int predictions, bool guardInference = false, bool enterPerPrediction = false)
     {
         TorchGcGuard.GuardInference = guardInference;
         var folder = Directory.CreateTempSubdirectory("mirrorgan-soak").FullName;
         try
         {
-            Console.WriteLine($"soak: {steps} training steps, {predictions} single-row predictions, GuardInference={guardInference}; load average at start {Load()}");
+            Console.WriteLine($"soak: {steps} training steps, {predictions} single-row predictions, GuardInference={guardInference}, Enter() per prediction={enterPerPrediction}; load average at start {Load()}");
             var (ml, train, options) = Setup(steps);
             int warmSteps = Math.Max(1, Math.Min(100, steps / 5));
             long trainWarm = 0, trainEnd = 0;
@@ -131,7 +131,10 @@ internal static class RuntimeBenchmarks
             clock.Restart();
             for (int i = 1; i <= predictions; i++)
             {
-                var o = engine.Predict(new Prompt { Caption = Captions[i % Captions.Length], Seed = i });
+                var prompt = new Prompt { Caption = Captions[i % Captions.Length], Seed = i };
+                Output o;
+                if (enterPerPrediction) { using (TorchGcGuard.Enter()) o = engine.Predict(prompt); }
+                else o = engine.Predict(prompt);
                 if (o.GeneratedPixels.Length == 0) throw new InvalidOperationException("empty prediction");
                 if (i == warmPredictions) predictWarm = Rss();
                 if (i % 1000 == 0) Console.WriteLine($"  prediction {i,6}  RSS {Rss() / 1048576.0,8:F1} MB");
