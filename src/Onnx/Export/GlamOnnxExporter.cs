@@ -28,7 +28,17 @@ public static class GlamOnnxExporter
     /// Layer-normalise the sentence feature before CA (no affine, eps 1e-5), as <c>MirrorGanGeneratorNet</c> does
     /// when its <c>NormalizeSentence</c> is on (the tiny preset). The graph input stays the raw sentence feature.
     /// </param>
-    public static byte[] Export(ConditioningAugmentation ca, GlamGenerator generator, bool attentionMaps = false, bool normalizeSentence = false)
+    /// <param name="sentenceStandardization">
+    /// Per-dimension mean and inverse std applied to the sentence feature before the layer norm, as
+    /// <c>MirrorGanGeneratorNet.StandardizeSentence</c> does (null: none).
+    /// </param>
+    public static byte[] Export(ConditioningAugmentation ca, GlamGenerator generator, bool attentionMaps = false, bool normalizeSentence = false,
+        (float[] Mean, float[] InverseStd)? sentenceStandardization = null) =>
+        Export(ca, generator, attentionMaps, normalizeSentence, sentenceStandardization, TorchOnnxOps.DefaultUpsampleMode);
+
+    /// <summary><see cref="Export(ConditioningAugmentation, GlamGenerator, bool, bool, ValueTuple{float[], float[]}?)"/> with a chosen up-block form (tests, benchmarks).</summary>
+    internal static byte[] Export(ConditioningAugmentation ca, GlamGenerator generator, bool attentionMaps, bool normalizeSentence,
+        (float[] Mean, float[] InverseStd)? sentenceStandardization, UpsampleExport upsample)
     {
         if (ca is null) throw new ArgumentNullException(nameof(ca));
         if (generator is null) throw new ArgumentNullException(nameof(generator));
@@ -50,12 +60,20 @@ public static class GlamOnnxExporter
         string sentence = g.Input(SentenceFeature, DataType.Float, BatchDim, o.TextDim);
 
         string caInput = sentence;
+        if (sentenceStandardization is { } st)
+        {
+            if (st.Mean.Length != o.TextDim || st.InverseStd.Length != o.TextDim)
+                throw new ArgumentException($"The sentence standardisation has {st.Mean.Length}/{st.InverseStd.Length} values; the generator's TextDim is {o.TextDim}.", nameof(sentenceStandardization));
+            string mean = g.Initializer("sentence_mean", st.Mean, o.TextDim);
+            string inverseStd = g.Initializer("sentence_inv_std", st.InverseStd, o.TextDim);
+            caInput = TorchOnnxOps.Binary(g, "Mul", TorchOnnxOps.Binary(g, "Sub", caInput, mean), inverseStd);
+        }
         if (normalizeSentence)
         {
             // ONNX LayerNormalization (opset 17) needs a scale; ones and zeros reproduce F.layer_norm without affine.
             string scale = g.Initializer("ln_scale", Enumerable.Repeat(1f, o.TextDim).ToArray(), o.TextDim);
             string shift = g.Initializer("ln_bias", new float[o.TextDim], o.TextDim);
-            caInput = g.Node("LayerNormalization", new[] { sentence, scale, shift },
+            caInput = g.Node("LayerNormalization", new[] { caInput, scale, shift },
                 OnnxGraphBuilder.Attr("axis", -1L), OnnxGraphBuilder.Attr("epsilon", 1e-5f));
         }
 
@@ -73,7 +91,7 @@ public static class GlamOnnxExporter
         h = TorchOnnxOps.Reshape(g, h, -1, channels, 4, 4);
         for (int i = 1; i <= 4; i++)
         {
-            h = UpBlock(g, gen, $"h_net1.upsample.up{i}", h);
+            h = UpBlock(g, gen, $"h_net1.upsample.up{i}", h, upsample);
             if (i == 2 && o.InitStageAttention)
             {
                 // GlamNetworkOptions.InitStageAttention: word + sentence attention and a residual block at 16 px (4·ngf channels).
@@ -95,7 +113,7 @@ public static class GlamOnnxExporter
             string sentenceContext = SentenceAttention(g, gen, p, h, code);
             string x = TorchOnnxOps.Conv(g, gen.Get<Conv2d>($"{p}.fuse"), TorchOnnxOps.Concat(g, 1, h, wordContext, sentenceContext), 1, 0);
             for (int r = 0; r < o.ResidualBlocks; r++) x = ResBlock(g, gen, $"{p}.residual.res{r}.block", x);
-            h = UpBlock(g, gen, $"{p}.upsample", x);
+            h = UpBlock(g, gen, $"{p}.upsample", x, upsample);
             if (attentionMaps) outputs.Add((map, Attention(size * 2), new object[] { BatchDim, WordsDim, size, size }));
             size *= 2;
             outputs.Add((ImageHead(g, gen, stage, h), Image(size), new object[] { BatchDim, 3, size, size }));
@@ -108,10 +126,9 @@ public static class GlamOnnxExporter
     /// <summary>The names of the image outputs, smallest first, for a generator of <paramref name="stages"/> stages.</summary>
     public static IReadOnlyList<string> ImageOutputs(int stages) => Enumerable.Range(0, stages).Select(i => Image(64 << i)).ToArray();
 
-    private static string UpBlock(OnnxGraphBuilder g, ModuleIndex gen, string prefix, string x)
+    private static string UpBlock(OnnxGraphBuilder g, ModuleIndex gen, string prefix, string x, UpsampleExport upsample)
     {
-        x = TorchOnnxOps.UpsampleNearest2x(g, x);
-        return TorchOnnxOps.ConvBatchNormGlu(g, gen.Get<Conv2d>($"{prefix}.conv"), gen.Get<BatchNorm2d>($"{prefix}.bn"), x, 1, 1);
+        return TorchOnnxOps.UpsampleConvBatchNormGlu(g, gen.Get<Conv2d>($"{prefix}.conv"), gen.Get<BatchNorm2d>($"{prefix}.bn"), x, upsample);
     }
 
     private static string ImageHead(OnnxGraphBuilder g, ModuleIndex gen, int stage, string h) =>

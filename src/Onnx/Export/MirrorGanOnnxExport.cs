@@ -90,7 +90,13 @@ internal static class GeneratorHooks
     {
         if (transformer is not Microsoft.ML.MirrorGan.Glam.MirrorGanTransformer t) return false;
         var net = t.Generator;
-        package.WithGenerator(net.ConditioningAugmentation, net.Cascade, attentionMaps, net.NormalizeSentence);
+        (float[], float[])? standardization = null;
+        if (net.StandardizeSentence)
+        {
+            var (mean, inverseStd) = net.SentenceStatistics();
+            standardization = (mean.cpu().data<float>().ToArray(), inverseStd.cpu().data<float>().ToArray());
+        }
+        package.WithGenerator(net.ConditioningAugmentation, net.Cascade, attentionMaps, net.NormalizeSentence, standardization);
         return true;
     }
 }

@@ -62,9 +62,10 @@ public sealed class MirrorGanOnnxPackage
     }
 
     /// <summary>Adds conditioning augmentation + generator as one graph (see <see cref="GlamOnnxExporter"/>).</summary>
-    public MirrorGanOnnxPackage WithGenerator(ConditioningAugmentation ca, GlamGenerator generator, bool attentionMaps = false, bool normalizeSentence = false)
+    public MirrorGanOnnxPackage WithGenerator(ConditioningAugmentation ca, GlamGenerator generator, bool attentionMaps = false, bool normalizeSentence = false,
+        (float[] Mean, float[] InverseStd)? sentenceStandardization = null)
     {
-        var bytes = GlamOnnxExporter.Export(ca, generator, attentionMaps, normalizeSentence);
+        var bytes = GlamOnnxExporter.Export(ca, generator, attentionMaps, normalizeSentence, sentenceStandardization);
         var (inputs, outputs) = OnnxGraphSignature.Read(bytes);
         var o = generator.Options;
         _files.Add((MirrorGanOnnxNames.GeneratorFile, bytes));

@@ -109,6 +109,76 @@ internal static class TorchOnnxOps
         return g.Node("Mul", new[] { Half(0), g.Node("Sigmoid", new[] { Half(1) }) });
     }
 
+    /// <summary>
+    /// The up-block form exports use; <c>MIRRORGAN_ONNX_UPSAMPLE</c> (resize | subpixel2x2 | subpixel3x3) overrides it so
+    /// benchmarks can compare the forms on the same build.
+    /// </summary>
+    internal static UpsampleExport DefaultUpsampleMode { get; } =
+        Enum.TryParse<UpsampleExport>(Environment.GetEnvironmentVariable("MIRRORGAN_ONNX_UPSAMPLE"), true, out var m) ? m : UpsampleExport.SubPixel2x2;
+
+    /// <summary>
+    /// <c>GLU(BatchNorm(Conv3×3(Upsample2x(x))))</c>, AttnGAN's up-block. A 3×3 convolution (padding 1) of a nearest ×2
+    /// image only ever sees each input pixel 1 or 2 times per axis, so each of the four output phases (even/odd row,
+    /// even/odd column) is a 2×2 convolution of the small input whose taps are sums of the 3×3 taps: a=0 uses input rows
+    /// i−1, i with taps k0, k1+k2; a=1 uses rows i, i+1 with taps k0+k1, k2. Written that way the block does 16 instead of
+    /// 36 multiply-adds per input channel and output pixel, skips the Resize, and DepthToSpace (DCR) interleaves the
+    /// phases. Zero padding agrees: the padded row −1 of the large image is row −1 of the small one.
+    /// </summary>
+    public static string UpsampleConvBatchNormGlu(OnnxGraphBuilder g, Conv2d conv, BatchNorm2d bn, string x, UpsampleExport mode)
+    {
+        var weight = conv.weight!;
+        if (mode == UpsampleExport.Resize || weight.shape[2] != 3 || weight.shape[3] != 3)
+            return ConvBatchNormGlu(g, conv, bn, UpsampleNearest2x(g, x), 1, 1);
+        var (w, b) = FoldBatchNorm(weight, conv.bias, BatchNormTensors.Of(bn));
+        int outChannels = (int)weight.shape[0], half = outChannels / 2, inChannels = (int)weight.shape[1];
+        if (outChannels % 2 != 0) throw new ArgumentException($"GLU needs an even channel count; the convolution makes {outChannels}.");
+        // Tap weights per phase: rows[a][r][k] = how much 3×3 row k contributes to 2×2 row r in phase a.
+        int[][][] taps = { new[] { new[] { 1, 0, 0 }, new[] { 0, 1, 1 } }, new[] { new[] { 1, 1, 0 }, new[] { 0, 0, 1 } } };
+        float[] Phase(int a, int c, int first, int count, int kernel)
+        {
+            // kernel 2: the 2×2 phase kernel; kernel 3: the same taps placed in a 3×3 window (row/column 0 is i−1).
+            var result = new float[count * inChannels * kernel * kernel];
+            for (int o = 0; o < count; o++)
+                for (int i = 0; i < inChannels; i++)
+                    for (int r = 0; r < 2; r++)
+                        for (int q = 0; q < 2; q++)
+                        {
+                            double sum = 0;
+                            for (int kr = 0; kr < 3; kr++)
+                                for (int kc = 0; kc < 3; kc++)
+                                    sum += taps[a][r][kr] * taps[c][q][kc] * w[(((first + o) * inChannels + i) * 3 + kr) * 3 + kc];
+                            int row = kernel == 3 ? r + a : r, col = kernel == 3 ? q + c : q;
+                            result[((o * inChannels + i) * kernel + row) * kernel + col] = (float)sum;
+                        }
+            return result;
+        }
+        string Part(int k, string name)
+        {
+            if (mode == UpsampleExport.SubPixel3x3)
+            {
+                // One 3×3 convolution (padding 1) with the four phases as 4·half output channels, phase-major.
+                var all = new List<float>();
+                var bias = new List<float>();
+                for (int a = 0; a < 2; a++)
+                    for (int c = 0; c < 2; c++)
+                    {
+                        all.AddRange(Phase(a, c, k * half, half, 3));
+                        bias.AddRange(b.AsSpan(k * half, half).ToArray());
+                    }
+                return g.Node("Conv", new[] { x, g.Initializer(name + "_w", all.ToArray(), 4L * half, inChannels, 3, 3), g.Initializer(name + "_b", bias.ToArray(), 4L * half) },
+                    Attr("kernel_shape", 3L, 3L), Attr("strides", 1L, 1L), Attr("pads", 1L, 1L, 1L, 1L));
+            }
+            var phases = new List<string>();
+            for (int a = 0; a < 2; a++)
+                for (int c = 0; c < 2; c++)
+                    phases.Add(g.Node("Conv", new[] { x, g.Initializer(name + "_w", Phase(a, c, k * half, half, 2), half, inChannels, 2, 2), g.Initializer(name + "_b", b.AsSpan(k * half, half), half) },
+                        Attr("kernel_shape", 2L, 2L), Attr("strides", 1L, 1L), Attr("pads", 1L - a, 1L - c, a, c)));
+            return Concat(g, 1, phases.ToArray());
+        }
+        string glu = g.Node("Mul", new[] { Part(0, "up_glu_a"), g.Node("Sigmoid", new[] { Part(1, "up_glu_b") }) });
+        return g.Node("DepthToSpace", new[] { glu }, Attr("blocksize", 2L), Attr("mode", "DCR"));
+    }
+
     /// <summary>A <c>Conv2d</c> layer followed by a <c>BatchNorm2d</c> layer, folded (see <see cref="FoldBatchNorm"/>); symmetric padding.</summary>
     public static string ConvBatchNorm(OnnxGraphBuilder g, Conv2d conv, BatchNorm2d bn, string x, long stride, long padding) =>
         ConvBatchNorm(g, conv.weight!, conv.bias, BatchNormTensors.Of(bn), stride, new[] { padding, padding, padding, padding }, x);
@@ -243,4 +313,17 @@ internal readonly record struct BatchNormTensors(Tensor? Weight, Tensor? Bias, T
     public static BatchNormTensors Of(BatchNorm2d bn) => new(bn.weight, bn.bias, bn.running_mean!, bn.running_var!, bn.eps);
 
     public static BatchNormTensors Of(Microsoft.ML.MirrorGan.Backbones.FrozenBatchNorm2d bn) => new(bn.Weight, bn.Bias, bn.RunningMean, bn.RunningVar, bn.Eps);
+}
+
+/// <summary>How the generator's up-blocks are written to ONNX (same values; speed differs by runtime and shape).</summary>
+internal enum UpsampleExport
+{
+    /// <summary>Resize (nearest ×2) then the 3×3 convolutions.</summary>
+    Resize,
+
+    /// <summary>Four 2×2 phase convolutions per GLU half on the small input, concatenated, then DepthToSpace.</summary>
+    SubPixel2x2,
+
+    /// <summary>One 3×3 convolution per GLU half with the four phases as output channels, then DepthToSpace.</summary>
+    SubPixel3x3,
 }

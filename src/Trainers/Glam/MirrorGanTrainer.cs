@@ -85,7 +85,8 @@ public sealed class MirrorGanTrainer : IEstimator<MirrorGanTransformer>
         if (data.Count < o.BatchSize)
             throw new InvalidOperationException($"MirrorGanTrainer: {data.Count} training captions are fewer than BatchSize {o.BatchSize}; lower BatchSize or add rows.");
 
-        var g = new MirrorGanGeneratorNet(network, o.NormalizeSentence);
+        var g = new MirrorGanGeneratorNet(network, o.NormalizeSentence, o.StandardizeSentence);
+        if (o.StandardizeSentence) g.SetSentenceStatistics(data.Sentences);
         var ds = Enumerable.Range(0, network.Stages).Select(i => new GlamDiscriminator(network.BaseSize << i, network.DiscriminatorDim, network.TextDim)).ToList();
         g.to(device);
         foreach (var d in ds) d.to(device);
@@ -219,7 +220,7 @@ public sealed class MirrorGanTrainer : IEstimator<MirrorGanTransformer>
     private MirrorGanTransformer ExportEma(GlamTrainingState state, int maxWords)
     {
         var g = state.Generator;
-        var copy = new MirrorGanGeneratorNet(g.Options, g.NormalizeSentence);
+        var copy = new MirrorGanGeneratorNet(g.Options, g.NormalizeSentence, g.StandardizeSentence);
         using (torch.no_grad())
         {
             var source = g.state_dict();

@@ -16,6 +16,10 @@ public sealed record MirrorGanGeneration(GlamOutput Output, Tensor Mu, Tensor Lo
 /// With <see cref="NormalizeSentence"/> the sentence feature is layer-normalised (no learned scale) before CA
 /// and before the conditional discriminators: at small widths the raw sentence differences (~0.08) drown in
 /// CA noise (~1.0) and the generator ignores the caption (measured; PLATFORM_FACTS, tiny preset only).
+/// With <see cref="StandardizeSentence"/> each sentence dimension is first standardised with the training captions' mean
+/// and standard deviation (buffers <c>sentence_mean</c>, <c>sentence_inv_std</c>, saved with the weights): a briefly
+/// pretrained encoder gives captions that differ in one word sentence features with cosine 0.99+, a shared direction
+/// that layer normalisation keeps and standardisation removes (README, "the main job's numbers").
 /// </summary>
 public sealed class MirrorGanGeneratorNet : nn.Module<Tensor, Tensor, Tensor, Tensor?, MirrorGanGeneration>
 {
@@ -25,16 +29,74 @@ public sealed class MirrorGanGeneratorNet : nn.Module<Tensor, Tensor, Tensor, Te
     /// <summary>Creates G (orthogonal init as the original).</summary>
     /// <param name="options">Cascade sizes; <see cref="GlamNetworkOptions.TextDim"/> is the sentence feature size.</param>
     /// <param name="normalizeSentence">Layer-normalise the sentence feature before CA (tiny preset).</param>
-    public MirrorGanGeneratorNet(GlamNetworkOptions options, bool normalizeSentence) : base(nameof(MirrorGanGeneratorNet))
+    /// <param name="standardizeSentence">
+    /// Standardise each sentence dimension before the layer norm with statistics set by <see cref="SetSentenceStatistics(IReadOnlyList{float[]})"/>
+    /// (identity until then).
+    /// </param>
+    public MirrorGanGeneratorNet(GlamNetworkOptions options, bool normalizeSentence, bool standardizeSentence = false) : base(nameof(MirrorGanGeneratorNet))
     {
         if (options is null) throw new ArgumentNullException(nameof(options));
         options.Validate();
         Options = options;
         NormalizeSentence = normalizeSentence;
+        StandardizeSentence = standardizeSentence;
         ca_net = new ConditioningAugmentation(options.TextDim, options.ConditionDim);
         glam = new GlamGenerator(options);
         RegisterComponents();
+        if (standardizeSentence)
+        {
+            // Buffers, so .to(device), state_dict, checkpoints and the saved model carry them; only registered when used,
+            // so models saved without them still load strictly.
+            register_buffer("sentence_mean", torch.zeros(options.TextDim));
+            register_buffer("sentence_inv_std", torch.ones(options.TextDim));
+        }
         GlamInit.Apply(ca_net);
+    }
+
+    /// <summary>Whether each sentence dimension is standardised with the training statistics before CA.</summary>
+    public bool StandardizeSentence { get; }
+
+    /// <summary>
+    /// Sets the standardisation from sentence features (rows × D): per-dimension mean and 1/std, with the std floored at
+    /// 1e-3 of the largest so a constant dimension is not blown up into noise.
+    /// </summary>
+    public void SetSentenceStatistics(IReadOnlyList<float[]> sentences)
+    {
+        if (!StandardizeSentence) throw new InvalidOperationException("This generator was created without sentence standardisation.");
+        if (sentences is null || sentences.Count < 2) throw new ArgumentException("Sentence statistics need at least 2 rows.", nameof(sentences));
+        int d = Options.TextDim;
+        var mean = new double[d];
+        var var = new double[d];
+        foreach (var s in sentences)
+        {
+            if (s.Length != d) throw new ArgumentException($"A sentence feature has {s.Length} values; the generator expects {d}.", nameof(sentences));
+            for (int i = 0; i < d; i++) mean[i] += s[i];
+        }
+        for (int i = 0; i < d; i++) mean[i] /= sentences.Count;
+        foreach (var s in sentences)
+            for (int i = 0; i < d; i++) var[i] += (s[i] - mean[i]) * (s[i] - mean[i]);
+        var std = var.Select(v => Math.Sqrt(v / (sentences.Count - 1))).ToArray();
+        double floor = Math.Max(std.Max() * 1e-3, 1e-12);
+        SetSentenceStatistics(mean.Select(m => (float)m).ToArray(), std.Select(v => (float)(1 / Math.Max(v, floor))).ToArray());
+    }
+
+    /// <summary>Sets the standardisation's mean and inverse std (each D values) directly.</summary>
+    public void SetSentenceStatistics(float[] mean, float[] inverseStd)
+    {
+        if (!StandardizeSentence) throw new InvalidOperationException("This generator was created without sentence standardisation.");
+        using var noGrad = torch.no_grad();
+        var (m, s) = SentenceStatistics();
+        using var mt = torch.tensor(mean);
+        using var st = torch.tensor(inverseStd);
+        m.copy_(mt);
+        s.copy_(st);
+    }
+
+    /// <summary>The standardisation buffers (mean, inverse std); only with <see cref="StandardizeSentence"/>.</summary>
+    public (Tensor Mean, Tensor InverseStd) SentenceStatistics()
+    {
+        if (!StandardizeSentence) throw new InvalidOperationException("This generator was created without sentence standardisation.");
+        return (get_buffer("sentence_mean")!, get_buffer("sentence_inv_std")!);
     }
 
     /// <summary>The cascade's sizes.</summary>
@@ -50,8 +112,18 @@ public sealed class MirrorGanGeneratorNet : nn.Module<Tensor, Tensor, Tensor, Te
     public ConditioningAugmentation ConditioningAugmentation => ca_net;
 
     /// <summary>The sentence feature as CA and the conditional discriminators see it.</summary>
-    public Tensor PrepareSentence(Tensor sentence) =>
-        NormalizeSentence ? nn.functional.layer_norm(sentence, new long[] { sentence.shape[1] }) : sentence.alias();
+    public Tensor PrepareSentence(Tensor sentence)
+    {
+        using var scope = NewDisposeScope();
+        var s = sentence;
+        if (StandardizeSentence)
+        {
+            var (mean, inverseStd) = SentenceStatistics();
+            s = (s - mean) * inverseStd;
+        }
+        s = NormalizeSentence ? nn.functional.layer_norm(s, new long[] { s.shape[1] }) : s.alias();
+        return s.MoveToOuterDisposeScope();
+    }
 
     /// <summary>Samples ε from torch's global generator (training).</summary>
     /// <param name="z">B×Z noise.</param>

@@ -30,7 +30,7 @@ public sealed class MirrorGanTransformer : MirrorGanTransformerBase, IMirrorGanP
 {
     internal const string LoaderSignature = "MirrorGanGlamGenerator";
 
-    private static readonly MirrorGanModelFormat FormatInfo = new("MGGLAMG_", 0x00010002, 0x00010001, LoaderSignature, typeof(MirrorGanTransformer));
+    private static readonly MirrorGanModelFormat FormatInfo = new("MGGLAMG_", 0x00010003, 0x00010001, LoaderSignature, typeof(MirrorGanTransformer));
 
     private readonly MirrorGanGeneratorNet _net;
 
@@ -243,6 +243,7 @@ public sealed class MirrorGanTransformer : MirrorGanTransformerBase, IMirrorGanP
         w.Write(o.ReproduceAttnGanMaskBug);
         w.Write(_net.NormalizeSentence);
         w.Write(o.InitStageAttention); // since 0x00010002
+        w.Write(_net.StandardizeSentence); // since 0x00010003; the statistics are buffers in Generator.bin
         writer.WriteModule("Generator.bin", _net);
     }
 
@@ -273,7 +274,8 @@ public sealed class MirrorGanTransformer : MirrorGanTransformerBase, IMirrorGanP
         };
         bool normalize = r.ReadBoolean();
         if (reader.WrittenVersion >= 0x00010002) options = options with { InitStageAttention = r.ReadBoolean() };
-        var net = new MirrorGanGeneratorNet(options, normalize);
+        bool standardize = reader.WrittenVersion >= 0x00010003 && r.ReadBoolean();
+        var net = new MirrorGanGeneratorNet(options, normalize, standardize);
         reader.ReadModule("Generator.bin", net);
         var columns = new MirrorGanColumns
         {

@@ -48,6 +48,31 @@ public class MirrorGanNetworkTests
     }
 
     [Fact]
+    public void Sentence_standardisation_centres_and_scales_each_dimension_and_floors_a_constant_one()
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(6);
+        using var g = new MirrorGanGeneratorNet(Small(1), normalizeSentence: false, standardizeSentence: true);
+        // Dimension i: mean i, std ~(i + 1)/10; dimension 9 is constant.
+        var rows = randn(200, 10) * (arange(10, ScalarType.Float32) + 1) / 10 + arange(10, ScalarType.Float32);
+        rows[TensorIndex.Colon, 9] = full(200, 5f);
+        var list = Enumerable.Range(0, 200).Select(i => rows[i].data<float>().ToArray()).ToList();
+        var before = g.PrepareSentence(rows);
+        Assert.True(before.equal(rows).all().item<bool>()); // identity until statistics are set
+        g.SetSentenceStatistics(list);
+        var prepared = g.PrepareSentence(rows);
+        Assert.True(prepared[TensorIndex.Colon, ..9].mean(new long[] { 0 }).abs().max().item<float>() < 1e-4);
+        Assert.True((prepared[TensorIndex.Colon, ..9].std(0) - 1).abs().max().item<float>() < 1e-3);
+        Assert.Equal(0f, prepared[TensorIndex.Colon, 9].abs().max().item<float>(), 4); // constant: centred, not blown up
+        Assert.True(g.state_dict().ContainsKey("sentence_mean"));
+
+        using var plain = new MirrorGanGeneratorNet(Small(1), normalizeSentence: false);
+        Assert.False(plain.state_dict().ContainsKey("sentence_mean")); // models saved before the option still load strictly
+        var e = Assert.Throws<InvalidOperationException>(() => plain.SetSentenceStatistics(list));
+        Assert.Contains("without sentence standardisation", e.Message);
+    }
+
+    [Fact]
     public void Sentence_attention_is_a_softmax_over_channels_at_every_pixel()
     {
         using var scope = NewDisposeScope();

@@ -36,10 +36,11 @@ public class MirrorGanTransformerTests : IClassFixture<GlamFixture>
         new() { Caption = "a small red circle on the left on a white background", Seed = 9 },
     };
 
-    private (ITransformer Chain, MirrorGanTrainer Trainer) TrainChain(bool initStageAttention = false)
+    private (ITransformer Chain, MirrorGanTrainer Trainer) TrainChain(bool initStageAttention = false, bool standardize = false)
     {
         var o = _f.Options(2);
         o.Network = o.Network with { InitStageAttention = initStageAttention };
+        o.StandardizeSentence = standardize;
         o.Columns = new MirrorGanColumns { Seed = "Seed", Pixels = "GeneratedPixels" };
         var trainer = _f.Ml.Transforms.MirrorGan(o);
         var generator = trainer.Fit(_f.Train);
@@ -68,11 +69,11 @@ public class MirrorGanTransformerTests : IClassFixture<GlamFixture>
     }
 
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public void The_chain_saves_and_a_fresh_process_generates_identical_images(bool initStageAttention)
+    [InlineData(false, true)]
+    [InlineData(true, false)]
+    public void The_chain_saves_and_a_fresh_process_generates_identical_images(bool initStageAttention, bool standardize)
     {
-        var (chain, _) = TrainChain(initStageAttention);
+        var (chain, _) = TrainChain(initStageAttention, standardize);
         using var dir = TestPaths.NewTempDir();
         var data = _f.Ml.Data.LoadFromEnumerable(Prompts);
         var expected = chain.Transform(data);
@@ -84,6 +85,15 @@ public class MirrorGanTransformerTests : IClassFixture<GlamFixture>
         var reloaded = _f.Ml.Model.Load(zip, out _);
         var generator = ((IEnumerable<ITransformer>)reloaded).OfType<MirrorGanTransformer>().Single();
         Assert.Equal(initStageAttention, generator.Generator.Options.InitStageAttention);
+        Assert.Equal(standardize, generator.Generator.StandardizeSentence);
+        if (standardize)
+        {
+            var source = ((IEnumerable<ITransformer>)chain).OfType<MirrorGanTransformer>().Single().Generator.SentenceStatistics();
+            var loaded = generator.Generator.SentenceStatistics();
+            Assert.Equal(source.Mean.data<float>().ToArray(), loaded.Mean.data<float>().ToArray());
+            Assert.Equal(source.InverseStd.data<float>().ToArray(), loaded.InverseStd.data<float>().ToArray());
+            Assert.NotEqual(1f, loaded.InverseStd.data<float>()[0]); // set from the training captions, not the identity
+        }
         Assert.Equal(pixels, reloaded.Transform(data).GetColumn<float[]>("GeneratedPixels").ToArray());
 
         using (var s = File.Create(input)) _f.Ml.Data.SaveAsBinary(data, s);

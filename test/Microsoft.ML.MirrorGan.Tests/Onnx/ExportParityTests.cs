@@ -56,14 +56,24 @@ public class ExportParityTests
     internal static GlamNetworkOptions TinyGenerator(int stages = 3, bool maskBug = false, bool initAttention = false) =>
         new() { Stages = stages, GeneratorDim = 4, ResidualBlocks = 1, ZDim = 8, ConditionDim = 6, TextDim = 10, ReproduceAttnGanMaskBug = maskBug, InitStageAttention = initAttention };
 
-    [Fact]
-    public void MirrorGanTransformer_in_a_chain_exports_its_generator_with_sentence_normalisation()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void MirrorGanTransformer_in_a_chain_exports_its_generator_with_sentence_normalisation(bool standardize)
     {
         using var scope = NewDisposeScope();
         manual_seed(9);
         var options = TinyGenerator(maskBug: false);
         var ml = new MLContext(seed: 1);
-        var net = new Microsoft.ML.MirrorGan.Glam.MirrorGanGeneratorNet(options, normalizeSentence: true);
+        var net = new Microsoft.ML.MirrorGan.Glam.MirrorGanGeneratorNet(options, normalizeSentence: true, standardizeSentence: standardize);
+        if (standardize)
+        {
+            // Per-dimension offsets and scales far from 0 and 1, so a missing or misordered Sub/Mul shows.
+            var rng = new Random(4);
+            var rows = Enumerable.Range(0, 50).Select(_ => Enumerable.Range(0, options.TextDim)
+                .Select(i => (float)(i - 4 + (0.1 + i) * (rng.NextDouble() - 0.5))).ToArray()).ToList();
+            net.SetSentenceStatistics(rows);
+        }
         RandomiseBatchNorms(net.Cascade, 6);
         net.eval();
         var transformer = new Microsoft.ML.MirrorGan.Glam.MirrorGanTransformer(ml, net, maxWords: 5);
@@ -84,7 +94,7 @@ public class ExportParityTests
             Float(Z, z), Float(CaNoise, eps), Float(WordFeatures, words), Bool(PadMask, mask), Float(SentenceFeature, sentence));
         int size = 64 << (options.Stages - 1);
         float d = MaxDiff(got[Image(size)], want);
-        Record($"MirrorGanTransformer chain export (layer-normalised sentence) {Image(size)}", d);
+        Record($"MirrorGanTransformer chain export ({(standardize ? "standardised, " : "")}layer-normalised sentence) {Image(size)}", d);
         Assert.True(d <= Tolerance, $"{Image(size)} differs by {d}");
     }
 
@@ -130,6 +140,49 @@ public class ExportParityTests
             float a = MaxDiff(got[Attention(size)], want.Attention[s - 1]);
             Record($"random generator b{batch}{(maskBug ? " maskbug" : "")}{(initAttention ? " init-attention" : "")} {Attention(size)}", a);
             Assert.True(a <= Tolerance, $"{Attention(size)} differs by {a}");
+        }
+    }
+
+    [Theory]
+    [InlineData("Resize", 2)]
+    [InlineData("SubPixel2x2", 2)]
+    [InlineData("SubPixel3x3", 2)]
+    [InlineData("SubPixel2x2", 8)]
+    public void Every_up_block_form_matches_TorchSharp(string formName, int batch)
+    {
+        var form = Enum.Parse<Microsoft.ML.MirrorGan.Onnx.Graph.UpsampleExport>(formName);
+        using var scope = NewDisposeScope();
+        manual_seed(12);
+        var options = TinyGenerator(stages: 2, initAttention: true);
+        using var ca = new ConditioningAugmentation(options.TextDim, options.ConditionDim);
+        using var generator = new GlamGenerator(options);
+        RandomiseBatchNorms(generator, 7);
+        ca.eval();
+        generator.eval();
+        int t = 4;
+        var mask = tensor(Enumerable.Range(0, batch * t).Select(k => k % t >= 4 - k / t % 3).ToArray()).view(batch, t);
+        var words = randn(batch, options.TextDim, t).masked_fill(mask.unsqueeze(1), 0);
+        var sentence = randn(batch, options.TextDim);
+        var z = randn(batch, options.ZDim);
+        var eps = randn(batch, options.ConditionDim);
+        GlamOutput want;
+        using (no_grad())
+        {
+            var (_, mu, logVar) = ca.call(sentence);
+            want = generator.call(z, mu + exp(logVar * 0.5) * eps, words, mask);
+        }
+        var bytes = GlamOnnxExporter.Export(ca, generator, attentionMaps: false, normalizeSentence: false, sentenceStandardization: null, form);
+        var ops = Microsoft.ML.MirrorGan.Onnx.Proto.ModelProto.Parser.ParseFrom(bytes).Graph.Node.Select(n => n.OpType).ToList();
+        // 4 up-blocks in the first stage, 1 in the second: each either a Resize or a DepthToSpace of its phases.
+        Assert.Equal(form == Microsoft.ML.MirrorGan.Onnx.Graph.UpsampleExport.Resize ? 5 : 0, ops.Count(op => op == "Resize"));
+        Assert.Equal(form == Microsoft.ML.MirrorGan.Onnx.Graph.UpsampleExport.Resize ? 0 : 5, ops.Count(op => op == "DepthToSpace"));
+        var got = Run(bytes, Float(Z, z), Float(CaNoise, eps), Float(WordFeatures, words), Bool(PadMask, mask), Float(SentenceFeature, sentence));
+        for (int s = 0; s < options.Stages; s++)
+        {
+            int size = 64 << s;
+            float d = MaxDiff(got[Image(size)], want.Images[s]);
+            Record($"random generator up-blocks {form} b{batch} {Image(size)}", d);
+            Assert.True(d <= Tolerance, $"{form}: {Image(size)} differs by {d}");
         }
     }
 
