@@ -43,6 +43,12 @@ internal static class BackboneOnnxExporter
         }
         string global = TorchOnnxOps.ConvBatchNorm(g, index.Get<Conv2d>("head.conv"), index.Get<BatchNorm2d>("head.bn"), x, 2, 1);
         global = TorchOnnxOps.LeakyRelu(g, global, SmallCnnSlope);
+        if (cnn.FlatGlobal)
+        {
+            // Flatten (C·4·4, channel-major as torch's Flatten) then the head's Linear.
+            string flat = g.Node("Flatten", new[] { global }, Attr("axis", 1L));
+            return new Outputs(x, TorchOnnxOps.Linear(g, index.Get<Linear>("head.linear"), flat), side, side);
+        }
         return new Outputs(x, GlobalAverage(g, global), side, side);
     }
 

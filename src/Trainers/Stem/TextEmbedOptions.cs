@@ -96,7 +96,11 @@ public sealed class TextEmbedOptions
     /// <summary>Receives progress after every step.</summary>
     public IProgress<TextEmbedProgress>? Progress { get; set; }
 
-    /// <summary>Small and fast on CPU: embedding 64, hidden 32 per direction (D = 64), 12 words, batch 32, lr 2e-3, small CNN at 64 px.</summary>
+    /// <summary>
+    /// Small and fast on CPU: embedding 64, hidden 32 per direction (D = 64), 12 words, batch 32, lr 2e-3, small CNN at
+    /// 64 px with a flat (position-aware) global feature, <c>small-cnn:64:16:flat</c>: with average pooling, 50 s of DAMSM
+    /// left captions that differ only in position at sentence cosine 0.999; with the flat head 0.65 (Shapes, README).
+    /// </summary>
     public static TextEmbedOptions Tiny() => new()
     {
         EmbeddingSize = 64,
@@ -104,7 +108,7 @@ public sealed class TextEmbedOptions
         MaxWords = 12,
         BatchSize = 32,
         LearningRate = 0.002,
-        Backbone = "small-cnn:64:16",
+        Backbone = "small-cnn:64:16:flat",
         ImageSize = 64,
         Epochs = 10,
     };

@@ -17,7 +17,13 @@ public sealed class SmallCnnBackbone : ImageBackbone
     /// <summary>Creates the trunk.</summary>
     /// <param name="inputSize">Square input side the trunk works at (a power of two, 16 to 256).</param>
     /// <param name="width">Channels of the first block; each later block doubles them, up to 8× width.</param>
-    public SmallCnnBackbone(int inputSize = 64, int width = 32) : base(nameof(SmallCnnBackbone))
+    /// <param name="flatGlobal">
+    /// Global feature from a linear layer over the flattened 4×4 head map instead of average pooling, so it can say
+    /// <em>where</em> things are. DAMSM's sentence loss only asks the text encoder for what the global image feature can
+    /// see: with average pooling the position words get no sentence-level signal (Shapes: captions differing only in the
+    /// position kept sentence cosine 0.999 after 50 s of pretraining).
+    /// </param>
+    public SmallCnnBackbone(int inputSize = 64, int width = 32, bool flatGlobal = false) : base(nameof(SmallCnnBackbone))
     {
         if (inputSize < 16 || inputSize > 256 || (inputSize & (inputSize - 1)) != 0)
             throw new ArgumentOutOfRangeException(nameof(inputSize), inputSize, "inputSize must be a power of two from 16 to 256.");
@@ -38,12 +44,24 @@ public sealed class SmallCnnBackbone : ImageBackbone
         }
         trunk = nn.Sequential(layers);
         RegionChannels = channels;
-        head = nn.Sequential(
+        FlatGlobal = flatGlobal;
+        var headLayers = new List<(string, nn.Module<Tensor, Tensor>)>
+        {
             ("conv", nn.Conv2d(channels, channels * 2, 3, stride: 2, padding: 1, bias: false)),
             ("bn", nn.BatchNorm2d(channels * 2)),
             ("act", nn.LeakyReLU(0.2)),
-            ("pool", nn.AdaptiveAvgPool2d(1)),
-            ("flat", nn.Flatten()));
+        };
+        if (flatGlobal)
+        {
+            headLayers.Add(("flat", nn.Flatten()));
+            headLayers.Add(("linear", nn.Linear(channels * 2 * 4 * 4, channels * 2)));
+        }
+        else
+        {
+            headLayers.Add(("pool", nn.AdaptiveAvgPool2d(1)));
+            headLayers.Add(("flat", nn.Flatten()));
+        }
+        head = nn.Sequential(headLayers);
         GlobalChannels = channels * 2;
         RegisterComponents();
     }
@@ -53,6 +71,9 @@ public sealed class SmallCnnBackbone : ImageBackbone
 
     /// <summary>First-block channels.</summary>
     public int Width { get; }
+
+    /// <summary>Whether the global feature is a linear map of the flattened head (position-aware) rather than its average.</summary>
+    public bool FlatGlobal { get; }
 
     /// <inheritdoc/>
     public override int RegionChannels { get; }
@@ -64,7 +85,7 @@ public sealed class SmallCnnBackbone : ImageBackbone
     public override bool IsFrozen => false;
 
     /// <inheritdoc/>
-    public override string Kind => $"small-cnn:{InputSize}:{Width}";
+    public override string Kind => $"small-cnn:{InputSize}:{Width}" + (FlatGlobal ? ":flat" : "");
 
     /// <inheritdoc/>
     public override (Tensor Regions, Tensor Global) forward(Tensor images)
@@ -82,8 +103,9 @@ public sealed class SmallCnnBackbone : ImageBackbone
     public static SmallCnnBackbone FromKind(string kind)
     {
         var parts = kind.Split(':');
-        if (parts.Length != 3 || parts[0] != "small-cnn" || !int.TryParse(parts[1], out int size) || !int.TryParse(parts[2], out int width))
-            throw new InvalidDataException($"'{kind}' is not a small-cnn backbone description (expected small-cnn:<size>:<width>).");
-        return new SmallCnnBackbone(size, width);
+        if (parts.Length is not (3 or 4) || parts[0] != "small-cnn" || !int.TryParse(parts[1], out int size) || !int.TryParse(parts[2], out int width)
+            || (parts.Length == 4 && parts[3] != "flat"))
+            throw new InvalidDataException($"'{kind}' is not a small-cnn backbone description (expected small-cnn:<size>:<width> or small-cnn:<size>:<width>:flat).");
+        return new SmallCnnBackbone(size, width, parts.Length == 4);
     }
 }

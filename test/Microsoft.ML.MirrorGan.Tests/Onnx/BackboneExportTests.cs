@@ -164,6 +164,22 @@ public class BackboneExportTests
     }
 
     [Fact]
+    public void DAMSM_image_encoder_on_a_flat_global_small_cnn_exports_and_matches()
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(21);
+        using var damsm = new DamsmImageEncoder(new SmallCnnBackbone(32, 4, flatGlobal: true), 10);
+        RandomiseBatchNorms(damsm, 22);
+        damsm.eval();
+        var images = rand(3, 3, 48, 48) * 2 - 1; // resized inside, as the trunk does
+        Tensor regions, code;
+        using (no_grad()) (regions, code) = damsm.call(images);
+        var got = Run(DamsmOnnxExporter.Export(damsm, 48), Float(CaptionImage, images));
+        Check($"small-cnn flat image_encoder b3 {RegionFeatures}", got[RegionFeatures], regions);
+        Check($"small-cnn flat image_encoder b3 {ImageCode}", got[ImageCode], code);
+    }
+
+    [Fact]
     public void Imported_captioner_with_a_bottleneck_resnet_exports_and_matches()
     {
         using var scope = NewDisposeScope();
