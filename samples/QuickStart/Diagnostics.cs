@@ -48,17 +48,19 @@ internal static class Diagnostics
             }
             var fa = text.EncodeCaptions(a);
             var fb = text.EncodeCaptions(b);
-            double sentence = 0, word = 0;
+            var (mean, std) = Statistics(fa.SentenceFeatures.Concat(fb.SentenceFeatures).ToList());
+            double sentence = 0, standardized = 0, word = 0;
             int d = text.FeatureSize, w = text.MaxWords;
             for (int i = 0; i < a.Count; i++)
             {
                 sentence += Cosine(LayerNorm(fa.SentenceFeatures[i]), LayerNorm(fb.SentenceFeatures[i]));
+                standardized += Cosine(Standardize(fa.SentenceFeatures[i], mean, std), Standardize(fb.SentenceFeatures[i], mean, std));
                 var wa = new float[d];
                 var wb = new float[d];
                 for (int f = 0; f < d; f++) { wa[f] = fa.WordFeatures[i][f * w + slot]; wb[f] = fb.WordFeatures[i][f * w + slot]; }
                 word += Cosine(wa, wb);
             }
-            result[attribute] = new { sentence_cosine = sentence / a.Count, word_cosine = word / a.Count, pairs = a.Count };
+            result[attribute] = new { sentence_cosine = sentence / a.Count, standardized_sentence_cosine = standardized / a.Count, word_cosine = word / a.Count, pairs = a.Count };
         }
         return result;
     }
@@ -77,6 +79,19 @@ internal static class Diagnostics
                     for (int p = 0; p < 4; p++)
                         yield return (s, c, h, p);
     }
+
+    // Per-dimension statistics over the canonical captions compared: what MirrorGanTrainerOptions.StandardizeSentence does
+    // with the training captions' statistics.
+    private static (double[] Mean, double[] Std) Statistics(IReadOnlyList<float[]> rows)
+    {
+        int d = rows[0].Length;
+        var mean = Enumerable.Range(0, d).Select(i => rows.Average(r => (double)r[i])).ToArray();
+        var std = Enumerable.Range(0, d).Select(i => Math.Sqrt(rows.Average(r => (r[i] - mean[i]) * (r[i] - mean[i]))) + 1e-9).ToArray();
+        return (mean, std);
+    }
+
+    private static float[] Standardize(float[] v, double[] mean, double[] std) =>
+        LayerNorm(v.Select((x, i) => (float)((x - mean[i]) / std[i])).ToArray());
 
     private static float[] LayerNorm(float[] v)
     {

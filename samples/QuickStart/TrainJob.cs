@@ -26,6 +26,15 @@ internal sealed record TrainSettings(string Dataset, string? DataPath, string? P
 
     /// <summary>Overrides the preset's learning rate of G and every D.</summary>
     public double? LearningRate { get; init; }
+
+    /// <summary>Overrides TextEmbed's DAMSM image trunk.</summary>
+    public string? StemBackbone { get; init; }
+
+    /// <summary>Overrides the image side of TextEmbed's DAMSM pretraining.</summary>
+    public int? StemImageSize { get; init; }
+
+    /// <summary>Overrides TextEmbed's DAMSM batch size.</summary>
+    public int? StemBatchSize { get; init; }
 }
 
 /// <summary>The main job: data → TextEmbed → StreamCaptioner → MirrorGan → model.zip → generate, re-caption, evaluate.</summary>
@@ -146,6 +155,9 @@ internal static class TrainJob
         stem.Device = s.Device;
         stem.MaxTrainingTime = TimeSpan.FromSeconds(s.StemSeconds);
         stem.Epochs = 100;
+        if (s.StemBackbone is { } backbone) stem.Backbone = backbone;
+        if (s.StemImageSize is { } side) stem.ImageSize = side;
+        if (s.StemBatchSize is { } stemBatch) stem.BatchSize = stemBatch;
         stem.Progress = new Throttled<TextEmbedProgress>(p => $"TextEmbed epoch {p.Epoch} step {p.Step} loss {p.Loss:F3} ({p.Elapsed.TotalSeconds:F0} s)");
         Console.WriteLine($"[1/4] TextEmbed (STEM, DAMSM pretraining, ≤ {stem.MaxTrainingTime.Value.TotalSeconds:F0} s)");
         var textEmbed = ml.Transforms.TextEmbed(stem).Fit(train);

@@ -79,10 +79,13 @@ public class GlamNetworkTests
     }
 
     [Fact]
-    public void Presets_keep_the_first_stage_without_attention()
+    public void Paper_presets_keep_the_first_stage_without_attention_and_tiny_adds_it()
     {
-        // The paper's first stage has no word attention; the tiny preset measured no gain from it (README).
-        Assert.False(MirrorGanTrainerOptions.Tiny().Network.InitStageAttention);
+        // The paper's first stage has no word attention; the tiny preset, with one stage only, needs it to see the words
+        // (README, "the main job's numbers"), and standardises the sentence.
+        Assert.True(MirrorGanTrainerOptions.Tiny().Network.InitStageAttention);
+        Assert.True(MirrorGanTrainerOptions.Tiny().StandardizeSentence);
+        Assert.False(MirrorGanTrainerOptions.Cub().StandardizeSentence);
         Assert.False(MirrorGanTrainerOptions.Cub().Network.InitStageAttention);
         Assert.False(MirrorGanTrainerOptions.Coco().Network.InitStageAttention);
         Assert.False(new GlamNetworkOptions().InitStageAttention);
