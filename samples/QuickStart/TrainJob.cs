@@ -35,6 +35,12 @@ internal sealed record TrainSettings(string Dataset, string? DataPath, string? P
 
     /// <summary>Overrides TextEmbed's DAMSM batch size.</summary>
     public int? StemBatchSize { get; init; }
+
+    /// <summary>Overrides the captioner's CNN trunk.</summary>
+    public string? StreamBackbone { get; init; }
+
+    /// <summary>Overrides the image side the captioner reads.</summary>
+    public int? StreamImageSize { get; init; }
 }
 
 /// <summary>The main job: data → TextEmbed → StreamCaptioner → MirrorGan → model.zip → generate, re-caption, evaluate.</summary>
@@ -169,6 +175,8 @@ internal static class TrainJob
         cap.Seed = s.Seed;
         cap.Device = s.Device;
         cap.MaxTrainingTime = TimeSpan.FromSeconds(s.StreamSeconds);
+        if (s.StreamBackbone is { } streamTrunk) cap.Backbone = streamTrunk;
+        if (s.StreamImageSize is { } streamSide) cap.ImageSize = streamSide;
         cap.Epochs = 100;
         cap.Progress = new Throttled<StreamProgress>(p => $"STREAM epoch {p.Epoch} step {p.Step} loss {p.Loss:F3} ({p.Elapsed.TotalSeconds:F0} s)");
         Console.WriteLine($"[2/4] StreamCaptioner (STREAM pretraining, ≤ {cap.MaxTrainingTime.Value.TotalSeconds:F0} s)");
