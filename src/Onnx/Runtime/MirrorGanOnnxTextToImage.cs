@@ -41,7 +41,13 @@ public sealed class MirrorGanOnnxTextToImage : IDisposable
         if (manifest.Generator.TextDim != manifest.TextEncoder.FeatureSize)
             throw new InvalidDataException($"'{folder}': the generator reads {manifest.Generator.TextDim}-d text features but the text encoder makes {manifest.TextEncoder.FeatureSize}-d ones.");
         options ??= new OnnxSessionOptions();
-        var text = OnnxModelSession.Open(folder, manifest.TextEncoder.File, new[] { TokenIds, Lengths }, new[] { WordFeatures, PadMask, SentenceFeature }, options, warn,
+        // The text encoder is a small BiLSTM whose steps are sequential: extra intra-op threads only add hand-offs
+        // (measured: README "ONNX", 2-thread rows), so it always gets one; the generator gets what was asked for.
+        var textOptions = new OnnxSessionOptions
+        {
+            GpuDeviceId = options.GpuDeviceId, FallbackToCpu = options.FallbackToCpu, IntraOpThreads = 1, AllowSpinning = options.AllowSpinning,
+        };
+        var text = OnnxModelSession.Open(folder, manifest.TextEncoder.File, new[] { TokenIds, Lengths }, new[] { WordFeatures, PadMask, SentenceFeature }, textOptions, warn,
             manifest.TextEncoder.Inputs.Concat(manifest.TextEncoder.Outputs), manifest.Sha256?.GetValueOrDefault(manifest.TextEncoder.File));
         try
         {
