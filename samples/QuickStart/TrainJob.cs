@@ -36,6 +36,9 @@ internal sealed record TrainSettings(string Dataset, string? DataPath, string? P
     /// <summary>Overrides TextEmbed's DAMSM batch size.</summary>
     public int? StemBatchSize { get; init; }
 
+    /// <summary>Overrides TextEmbed's DAMSM learning rate.</summary>
+    public double? StemLearningRate { get; init; }
+
     /// <summary>Overrides the captioner's CNN trunk.</summary>
     public string? StreamBackbone { get; init; }
 
@@ -164,6 +167,7 @@ internal static class TrainJob
         if (s.StemBackbone is { } backbone) stem.Backbone = backbone;
         if (s.StemImageSize is { } side) stem.ImageSize = side;
         if (s.StemBatchSize is { } stemBatch) stem.BatchSize = stemBatch;
+        if (s.StemLearningRate is { } stemLr) stem.LearningRate = stemLr;
         stem.Progress = new Throttled<TextEmbedProgress>(p => $"TextEmbed epoch {p.Epoch} step {p.Step} loss {p.Loss:F3} ({p.Elapsed.TotalSeconds:F0} s)");
         Console.WriteLine($"[1/4] TextEmbed (STEM, DAMSM pretraining, ≤ {stem.MaxTrainingTime.Value.TotalSeconds:F0} s)");
         var textEmbed = ml.Transforms.TextEmbed(stem).Fit(train);
