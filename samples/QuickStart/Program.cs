@@ -28,16 +28,17 @@ var lr = new Option<double?>("--lr") { Description = "Adam learning rate of G an
 var stemBackbone = new Option<string?>("--stem-backbone") { Description = "DAMSM image trunk of TextEmbed, e.g. small-cnn:64:16:flat (default: the preset's)" };
 var streamBackbone = new Option<string?>("--stream-backbone") { Description = "StreamCaptioner's CNN trunk, e.g. small-cnn:64:16 (default: the preset's, small-cnn:32:16)" };
 var streamImageSize = new Option<int?>("--stream-image-size") { Description = "Image side StreamCaptioner reads (default: the preset's, 32)" };
+var dLr = new Option<double?>("--d-lr") { Description = "Adam learning rate of every D only (after --lr; default: the preset's)" };
 var stemLr = new Option<double?>("--stem-lr") { Description = "TextEmbed's DAMSM learning rate (default: the preset's, 2e-3)" };
 var stemBatch = new Option<int?>("--stem-batch-size") { Description = "TextEmbed's DAMSM batch size (default: the preset's)" };
 var stemImageSize = new Option<int?>("--stem-image-size") { Description = "Image side TextEmbed's DAMSM pretraining reads (default: the preset's, 64)" };
-foreach (var o in new Option[] { dataset, dataPath, preset, iterations, ganMinutes, output, device, seed, lambda, threads, stemSeconds, streamSeconds, batchSize, ablation, diagnose, pretrained, initAttention, gf, lr, stemBackbone, stemImageSize, stemBatch, stemLr, streamBackbone, streamImageSize }) root.Options.Add(o);
+foreach (var o in new Option[] { dataset, dataPath, preset, iterations, ganMinutes, output, device, seed, lambda, threads, stemSeconds, streamSeconds, batchSize, ablation, diagnose, pretrained, initAttention, gf, lr, stemBackbone, stemImageSize, stemBatch, stemLr, dLr, streamBackbone, streamImageSize }) root.Options.Add(o);
 root.SetAction(r => TrainJob.Run(new TrainSettings(
     r.GetValue(dataset)!, r.GetValue(dataPath), r.GetValue(preset), r.GetValue(iterations), r.GetValue(ganMinutes), r.GetValue(output)!,
     r.GetValue(device)!, r.GetValue(seed), r.GetValue(lambda), r.GetValue(threads), r.GetValue(ablation), r.GetValue(stemSeconds), r.GetValue(streamSeconds), r.GetValue(batchSize))
 {
     Diagnose = r.GetValue(diagnose), Pretrained = r.GetValue(pretrained), InitAttention = r.GetValue(initAttention), GeneratorDim = r.GetValue(gf), LearningRate = r.GetValue(lr),
-    StemBackbone = r.GetValue(stemBackbone), StemImageSize = r.GetValue(stemImageSize), StemBatchSize = r.GetValue(stemBatch), StemLearningRate = r.GetValue(stemLr),
+    StemBackbone = r.GetValue(stemBackbone), StemImageSize = r.GetValue(stemImageSize), StemBatchSize = r.GetValue(stemBatch), StemLearningRate = r.GetValue(stemLr), DiscriminatorLearningRate = r.GetValue(dLr),
     StreamBackbone = r.GetValue(streamBackbone), StreamImageSize = r.GetValue(streamImageSize),
 }));
 

@@ -36,6 +36,9 @@ internal sealed record TrainSettings(string Dataset, string? DataPath, string? P
     /// <summary>Overrides TextEmbed's DAMSM batch size.</summary>
     public int? StemBatchSize { get; init; }
 
+    /// <summary>Overrides the learning rate of every D (after <see cref="LearningRate"/>).</summary>
+    public double? DiscriminatorLearningRate { get; init; }
+
     /// <summary>Overrides TextEmbed's DAMSM learning rate.</summary>
     public double? StemLearningRate { get; init; }
 
@@ -78,6 +81,7 @@ internal static class TrainJob
         if (s.InitAttention is { } ia) options.Network = options.Network with { InitStageAttention = ia };
         if (s.GeneratorDim is { } gf) options.Network = options.Network with { GeneratorDim = gf };
         if (s.LearningRate is { } lr) { options.GeneratorLearningRate = lr; options.DiscriminatorLearningRate = lr; }
+        if (s.DiscriminatorLearningRate is { } dLr) options.DiscriminatorLearningRate = dLr;
 
         var (textEmbed, captioner) = Pretrain(ml, train, s, options, times);
         var diagnostics = s.Diagnose ? Diagnostics.Run(textEmbed, captioner, s.Seed) : null;

@@ -98,6 +98,24 @@ public class ExportParityTests
         Assert.True(d <= Tolerance, $"{Image(size)} differs by {d}");
     }
 
+    /// <summary>Random generator inputs for captions of the given lengths (padding masked) and TorchSharp's output on them.</summary>
+    private static (Tensor Z, Tensor Eps, Tensor Words, Tensor Mask, Tensor Sentence, GlamOutput Want) GeneratorInputs(
+        ConditioningAugmentation ca, GlamGenerator generator, int[] lengths)
+    {
+        var options = generator.Options;
+        int batch = lengths.Length, t = lengths.Max();
+        var mask = tensor(Enumerable.Range(0, batch * t).Select(k => k % t >= lengths[k / t]).ToArray()).view(batch, t);
+        var words = randn(batch, options.TextDim, t).masked_fill(mask.unsqueeze(1), 0);
+        var sentence = randn(batch, options.TextDim);
+        var z = randn(batch, options.ZDim);
+        var eps = randn(batch, options.ConditionDim);
+        using (no_grad())
+        {
+            var (_, mu, logVar) = ca.call(sentence);
+            return (z, eps, words, mask, sentence, generator.call(z, mu + exp(logVar * 0.5) * eps, words, mask));
+        }
+    }
+
     [Theory]
     [InlineData(1, false)]
     [InlineData(8, false)]
@@ -115,18 +133,7 @@ public class ExportParityTests
         ca.eval();
         generator.eval();
         var lengths = Captions(batch, 5, 3).Select(c => c.Length).ToArray();
-        int t = lengths.Max();
-        var mask = tensor(Enumerable.Range(0, batch * t).Select(k => k % t >= lengths[k / t]).ToArray()).view(batch, t);
-        var words = randn(batch, options.TextDim, t).masked_fill(mask.unsqueeze(1), 0);
-        var sentence = randn(batch, options.TextDim);
-        var z = randn(batch, options.ZDim);
-        var eps = randn(batch, options.ConditionDim);
-        GlamOutput want;
-        using (no_grad())
-        {
-            var (_, mu, logVar) = ca.call(sentence);
-            want = generator.call(z, mu + exp(logVar * 0.5) * eps, words, mask);
-        }
+        var (z, eps, words, mask, sentence, want) = GeneratorInputs(ca, generator, lengths);
 
         var got = Run(GlamOnnxExporter.Export(ca, generator, attentionMaps: true),
             Float(Z, z), Float(CaNoise, eps), Float(WordFeatures, words), Bool(PadMask, mask), Float(SentenceFeature, sentence));
@@ -159,18 +166,7 @@ public class ExportParityTests
         RandomiseBatchNorms(generator, 7);
         ca.eval();
         generator.eval();
-        int t = 4;
-        var mask = tensor(Enumerable.Range(0, batch * t).Select(k => k % t >= 4 - k / t % 3).ToArray()).view(batch, t);
-        var words = randn(batch, options.TextDim, t).masked_fill(mask.unsqueeze(1), 0);
-        var sentence = randn(batch, options.TextDim);
-        var z = randn(batch, options.ZDim);
-        var eps = randn(batch, options.ConditionDim);
-        GlamOutput want;
-        using (no_grad())
-        {
-            var (_, mu, logVar) = ca.call(sentence);
-            want = generator.call(z, mu + exp(logVar * 0.5) * eps, words, mask);
-        }
+        var (z, eps, words, mask, sentence, want) = GeneratorInputs(ca, generator, Enumerable.Range(0, batch).Select(i => 4 - i % 3).ToArray());
         var bytes = GlamOnnxExporter.Export(ca, generator, attentionMaps: false, normalizeSentence: false, sentenceStandardization: null, form);
         var ops = Microsoft.ML.MirrorGan.Onnx.Proto.ModelProto.Parser.ParseFrom(bytes).Graph.Node.Select(n => n.OpType).ToList();
         // 4 up-blocks in the first stage, 1 in the second: each either a Resize or a DepthToSpace of its phases.
