@@ -32,7 +32,7 @@ public sealed record GlamNetworkOptions
 
     /// <summary>
     /// Word and sentence attention plus a residual block at 16 px inside the first stage (<see cref="InitStageAttention"/>),
-    /// so even a single-stage generator reads individual words. Not in the paper; off in every preset (no measured gain on Shapes).
+    /// so even a single-stage generator reads individual words. Not in the paper; on in the trainer's tiny preset, off in the paper presets.
     /// </summary>
     public bool InitStageAttention { get; init; }
 
