@@ -3,7 +3,6 @@ using Microsoft.ML.MirrorGan.Glam;
 using Microsoft.ML.MirrorGan.Onnx;
 using Microsoft.ML.MirrorGan.Stem;
 using Microsoft.ML.OnnxRuntime;
-using Microsoft.ML.OnnxRuntime.Tensors;
 using static Microsoft.ML.MirrorGan.Onnx.MirrorGanOnnxNames;
 
 namespace Microsoft.ML.MirrorGan.Benchmarks;
@@ -36,16 +35,7 @@ internal static class OnnxProfile
         so.EnableProfiling = true;
         using var session = new InferenceSession(model, so);
         int words = cub ? 18 : 12;
-        var rng = new Random(3);
-        float[] Noise(int n) => Enumerable.Range(0, n).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
-        var inputs = new[]
-        {
-            NamedOnnxValue.CreateFromTensor(Z, new DenseTensor<float>(Noise(batch * options.ZDim), new[] { batch, options.ZDim })),
-            NamedOnnxValue.CreateFromTensor(CaNoise, new DenseTensor<float>(Noise(batch * options.ConditionDim), new[] { batch, options.ConditionDim })),
-            NamedOnnxValue.CreateFromTensor(WordFeatures, new DenseTensor<float>(Noise(batch * options.TextDim * words), new[] { batch, options.TextDim, words })),
-            NamedOnnxValue.CreateFromTensor(PadMask, new DenseTensor<bool>(Enumerable.Range(0, batch * words).Select(k => k % words >= words - k / words % 4).ToArray(), new[] { batch, words })),
-            NamedOnnxValue.CreateFromTensor(SentenceFeature, new DenseTensor<float>(Noise(batch * options.TextDim), new[] { batch, options.TextDim })),
-        };
+        var inputs = GeneratorOnnxInputs.Random(options, batch, words, new Random(3));
         using (session.Run(inputs)) { }                          // warm-up, not counted below
         var clock = System.Diagnostics.Stopwatch.StartNew();
         for (int i = 0; i < runs; i++)

@@ -362,16 +362,7 @@ internal static class PerfBenchmarks
         var rng = new Random(6);
         foreach (int batch in new[] { 1, 8 })
         {
-            float[] Noise(int n) => Enumerable.Range(0, n).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
-            int words = s.MaxWords;
-            var inputs = new[]
-            {
-                Microsoft.ML.OnnxRuntime.NamedOnnxValue.CreateFromTensor(Microsoft.ML.MirrorGan.Onnx.MirrorGanOnnxNames.Z, new Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<float>(Noise(batch * o.ZDim), new[] { batch, o.ZDim })),
-                Microsoft.ML.OnnxRuntime.NamedOnnxValue.CreateFromTensor(Microsoft.ML.MirrorGan.Onnx.MirrorGanOnnxNames.CaNoise, new Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<float>(Noise(batch * o.ConditionDim), new[] { batch, o.ConditionDim })),
-                Microsoft.ML.OnnxRuntime.NamedOnnxValue.CreateFromTensor(Microsoft.ML.MirrorGan.Onnx.MirrorGanOnnxNames.WordFeatures, new Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<float>(Noise(batch * o.TextDim * words), new[] { batch, o.TextDim, words })),
-                Microsoft.ML.OnnxRuntime.NamedOnnxValue.CreateFromTensor(Microsoft.ML.MirrorGan.Onnx.MirrorGanOnnxNames.PadMask, new Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<bool>(Enumerable.Range(0, batch * words).Select(k => k % words >= words - k / words % 4).ToArray(), new[] { batch, words })),
-                Microsoft.ML.OnnxRuntime.NamedOnnxValue.CreateFromTensor(Microsoft.ML.MirrorGan.Onnx.MirrorGanOnnxNames.SentenceFeature, new Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<float>(Noise(batch * o.TextDim), new[] { batch, o.TextDim })),
-            };
+            var inputs = GeneratorOnnxInputs.Random(o, batch, s.MaxWords, rng);
             var samples = new List<double>();
             for (int i = 0; i < 4; i++)
             {

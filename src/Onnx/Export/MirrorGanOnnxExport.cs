@@ -94,7 +94,7 @@ internal static class GeneratorHooks
         if (net.StandardizeSentence)
         {
             var (mean, inverseStd) = net.SentenceStatistics();
-            standardization = (mean.cpu().data<float>().ToArray(), inverseStd.cpu().data<float>().ToArray());
+            standardization = (Graph.TorchOnnxOps.Values(mean), Graph.TorchOnnxOps.Values(inverseStd));
         }
         package.WithGenerator(net.ConditioningAugmentation, net.Cascade, attentionMaps, net.NormalizeSentence, standardization);
         return true;

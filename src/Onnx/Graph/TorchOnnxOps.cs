@@ -132,7 +132,7 @@ internal static class TorchOnnxOps
         var (w, b) = FoldBatchNorm(weight, conv.bias, BatchNormTensors.Of(bn));
         int outChannels = (int)weight.shape[0], half = outChannels / 2, inChannels = (int)weight.shape[1];
         if (outChannels % 2 != 0) throw new ArgumentException($"GLU needs an even channel count; the convolution makes {outChannels}.");
-        // Tap weights per phase: rows[a][r][k] = how much 3×3 row k contributes to 2×2 row r in phase a.
+        // taps[a][r][k]: how much 3×3 row (or column) k contributes to 2×2 row r in phase a.
         int[][][] taps = { new[] { new[] { 1, 0, 0 }, new[] { 0, 1, 1 } }, new[] { new[] { 1, 1, 0 }, new[] { 0, 0, 1 } } };
         float[] Phase(int a, int c, int first, int count, int kernel)
         {
