@@ -52,6 +52,7 @@ internal static class Evaluation
                     background = Rate(x => x.Background), color = Rate(x => x.Color), shape = Rate(x => x.Shape),
                     size = Rate(x => x.Size), position = Rate(x => x.Position), all = Rate(x => x.AllCorrect),
                 };
+                metrics["shape_confusion"] = ShapeConfusion(images, scenes);
                 for (int i = 0; i < scores.Length; i++)
                     verdicts[i] = $"bg {Mark(scores[i].Background)} colour {Mark(scores[i].Color)} shape {Mark(scores[i].Shape)} size {Mark(scores[i].Size)} position {Mark(scores[i].Position)}";
                 if (captions is not null)
@@ -109,6 +110,27 @@ internal static class Evaluation
             }
         }
         return (images.ToArray(), captions?.ToArray());
+    }
+
+    /// <summary>
+    /// Expected shape (per size) → what the scorer saw in the object of the expected colour ("missing": no such object):
+    /// tells a generator that draws the wrong shape from one whose shapes are right but too soft for the scorer.
+    /// </summary>
+    private static Dictionary<string, Dictionary<string, int>> ShapeConfusion(MLImage[] images, ShapesScene[] scenes)
+    {
+        var table = new Dictionary<string, Dictionary<string, int>>();
+        for (int i = 0; i < images.Length; i++)
+        {
+            var seen = ShapesScorer.Detect(images[i]);
+            foreach (var o in scenes[i].Objects)
+            {
+                string row = $"{o.Size} {o.Shape}".ToLowerInvariant();
+                string col = seen.Objects.FirstOrDefault(d => d.Color == o.Color)?.Shape.ToString().ToLowerInvariant() ?? "missing";
+                var counts = table.TryGetValue(row, out var c) ? c : table[row] = new Dictionary<string, int>();
+                counts[col] = counts.GetValueOrDefault(col) + 1;
+            }
+        }
+        return table;
     }
 
     private static string Mark(bool? ok) => ok switch { true => "✓", false => "✗", null => "–" };

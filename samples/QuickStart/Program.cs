@@ -32,7 +32,10 @@ var dLr = new Option<double?>("--d-lr") { Description = "Adam learning rate of e
 var stemLr = new Option<double?>("--stem-lr") { Description = "TextEmbed's DAMSM learning rate (default: the preset's, 2e-3)" };
 var stemBatch = new Option<int?>("--stem-batch-size") { Description = "TextEmbed's DAMSM batch size (default: the preset's)" };
 var stemImageSize = new Option<int?>("--stem-image-size") { Description = "Image side TextEmbed's DAMSM pretraining reads (default: the preset's, 64)" };
-foreach (var o in new Option[] { dataset, dataPath, preset, iterations, ganMinutes, output, device, seed, lambda, threads, stemSeconds, streamSeconds, batchSize, ablation, diagnose, pretrained, initAttention, gf, lr, stemBackbone, stemImageSize, stemBatch, stemLr, dLr, streamBackbone, streamImageSize }) root.Options.Add(o);
+var resume = new Option<bool>("--resume") { Description = "Continue the GAN from the checkpoint in --out (needs --pretrained: the text side that checkpoint was trained with)" };
+var emaBn = new Option<int?>("--ema-bn-batches") { Description = "Batches that re-estimate the EMA generator's BatchNorm statistics after training (default: the preset's; 0: keep the live G's, as the original)" };
+var emaDecay = new Option<double?>("--ema-decay") { Description = "Decay of the EMA of G's weights (default: the preset's)" };
+foreach (var o in new Option[] { resume, emaBn, emaDecay, dataset, dataPath, preset, iterations, ganMinutes, output, device, seed, lambda, threads, stemSeconds, streamSeconds, batchSize, ablation, diagnose, pretrained, initAttention, gf, lr, stemBackbone, stemImageSize, stemBatch, stemLr, dLr, streamBackbone, streamImageSize }) root.Options.Add(o);
 root.SetAction(r => TrainJob.Run(new TrainSettings(
     r.GetValue(dataset)!, r.GetValue(dataPath), r.GetValue(preset), r.GetValue(iterations), r.GetValue(ganMinutes), r.GetValue(output)!,
     r.GetValue(device)!, r.GetValue(seed), r.GetValue(lambda), r.GetValue(threads), r.GetValue(ablation), r.GetValue(stemSeconds), r.GetValue(streamSeconds), r.GetValue(batchSize))
@@ -40,6 +43,7 @@ root.SetAction(r => TrainJob.Run(new TrainSettings(
     Diagnose = r.GetValue(diagnose), Pretrained = r.GetValue(pretrained), InitAttention = r.GetValue(initAttention), GeneratorDim = r.GetValue(gf), LearningRate = r.GetValue(lr),
     StemBackbone = r.GetValue(stemBackbone), StemImageSize = r.GetValue(stemImageSize), StemBatchSize = r.GetValue(stemBatch), StemLearningRate = r.GetValue(stemLr), DiscriminatorLearningRate = r.GetValue(dLr),
     StreamBackbone = r.GetValue(streamBackbone), StreamImageSize = r.GetValue(streamImageSize),
+    Resume = r.GetValue(resume), EmaBatchNormBatches = r.GetValue(emaBn), EmaDecay = r.GetValue(emaDecay),
 }));
 
 // The verbs run torch with 1 intra-op thread unless told otherwise, like the main job: libtorch's default (one per core)

@@ -47,6 +47,15 @@ internal sealed record TrainSettings(string Dataset, string? DataPath, string? P
 
     /// <summary>Overrides the image side the captioner reads.</summary>
     public int? StreamImageSize { get; init; }
+
+    /// <summary>Continue the GAN from the output folder's checkpoint.</summary>
+    public bool Resume { get; init; }
+
+    /// <summary>Overrides the number of batches that re-estimate the EMA generator's BatchNorm statistics.</summary>
+    public int? EmaBatchNormBatches { get; init; }
+
+    /// <summary>Overrides the decay of G's weight average.</summary>
+    public double? EmaDecay { get; init; }
 }
 
 /// <summary>The main job: data → TextEmbed → StreamCaptioner → MirrorGan → model.zip → generate, re-caption, evaluate.</summary>
@@ -54,6 +63,9 @@ internal static class TrainJob
 {
     public static int Run(TrainSettings s)
     {
+        // A checkpoint only makes sense with the text side it was trained with; a re-fitted TextEmbed would silently change it.
+        if (s.Resume && s.Pretrained is null)
+            throw new ArgumentException("--resume needs --pretrained FOLDER: the TextEmbed and StreamCaptioner the checkpoint in --out was trained with.");
         var total = Stopwatch.StartNew();
         TorchRuntime.EnsureLoaded();
         torch.set_num_threads(Math.Max(1, s.Threads));
@@ -82,6 +94,9 @@ internal static class TrainJob
         if (s.GeneratorDim is { } gf) options.Network = options.Network with { GeneratorDim = gf };
         if (s.LearningRate is { } lr) { options.GeneratorLearningRate = lr; options.DiscriminatorLearningRate = lr; }
         if (s.DiscriminatorLearningRate is { } dLr) options.DiscriminatorLearningRate = dLr;
+        if (s.EmaBatchNormBatches is { } bn) options.EmaBatchNormBatches = bn;
+        if (s.EmaDecay is { } decay) options.EmaDecay = decay;
+        options.Resume = s.Resume;
 
         var (textEmbed, captioner) = Pretrain(ml, train, s, options, times);
         var diagnostics = s.Diagnose ? Diagnostics.Run(textEmbed, captioner, s.Seed) : null;

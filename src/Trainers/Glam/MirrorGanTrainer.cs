@@ -113,7 +113,7 @@ public sealed class MirrorGanTrainer : IEstimator<MirrorGanTransformer>
             var step = new GlamStep(state, stream, o.StreamWeight, o.KlWeight, o.EmaWarmup) { LossHook = LossHook };
             var samples = o.SampleFolder is null ? null : new GlamSamples(data, o.SampleCaptions, network, device);
             Train(state, step, data, device, checkpoint, samples, ch);
-            return ExportEma(state, text.MaxWords);
+            return ExportEma(state, data, text.MaxWords, ch);
         }
         finally
         {
@@ -216,8 +216,11 @@ public sealed class MirrorGanTrainer : IEstimator<MirrorGanTransformer>
         o.Progress?.Report(p);
     }
 
-    /// <summary>A CPU copy of G with the EMA parameters and the live BN statistics, wrapped as the transformer.</summary>
-    private MirrorGanTransformer ExportEma(GlamTrainingState state, int maxWords)
+    /// <summary>
+    /// A CPU copy of G with the EMA parameters, wrapped as the transformer. Its BN statistics are the live G's (as the
+    /// original) or, with <see cref="MirrorGanTrainerOptions.EmaBatchNormBatches"/>, re-estimated for the EMA weights.
+    /// </summary>
+    private MirrorGanTransformer ExportEma(GlamTrainingState state, GlamTrainingData data, int maxWords, IChannel ch)
     {
         var g = state.Generator;
         var copy = new MirrorGanGeneratorNet(g.Options, g.NormalizeSentence, g.StandardizeSentence);
@@ -228,6 +231,12 @@ public sealed class MirrorGanTrainer : IEstimator<MirrorGanTransformer>
             var averages = state.Ema.Averages;
             var parameters = copy.parameters().ToList();
             for (int i = 0; i < parameters.Count; i++) parameters[i].copy_(averages[i]);
+        }
+        if (Options.EmaBatchNormBatches > 0)
+        {
+            var clock = Stopwatch.StartNew();
+            EmaBatchNormRecalibration.Run(copy, data, Options.EmaBatchNormBatches, Options.BatchSize, torch.CPU, Options.Seed);
+            ch.Info(MessageSensitivity.None, $"MirrorGan: BatchNorm statistics of the EMA generator re-estimated on {Options.EmaBatchNormBatches} batches in {clock.Elapsed.TotalSeconds:F1} s.");
         }
         copy.eval();
         return new MirrorGanTransformer(_host, copy, maxWords, Options.Columns, Options.Seed);

@@ -87,6 +87,13 @@ public sealed class MirrorGanTrainerOptions
     /// </summary>
     public bool EmaWarmup { get; set; }
 
+    /// <summary>
+    /// Training batches run through the EMA generator after training to re-estimate its BatchNorm statistics (0, as the
+    /// original: the EMA weights keep the live G's running statistics, which their activations do not have; 64 in
+    /// <see cref="Tiny"/>). Changes only the fitted transformer, not training or checkpoints.
+    /// </summary>
+    public int EmaBatchNormBatches { get; set; }
+
     /// <summary>Seed of weights, noise and batch order.</summary>
     public int Seed { get; set; } = 1;
 
@@ -142,6 +149,7 @@ public sealed class MirrorGanTrainerOptions
         StandardizeSentence = true,
         EmaDecay = 0.995,
         EmaWarmup = true,
+        EmaBatchNormBatches = 64,
         TextEmbedOptions = Stem.TextEmbedOptions.Tiny(),
         StreamCaptionerOptions = Captioning.StreamCaptionerOptions.Tiny(),
         CheckpointEvery = 500,
@@ -179,6 +187,7 @@ public sealed class MirrorGanTrainerOptions
         if (!(KlWeight >= 0)) throw new ArgumentOutOfRangeException(nameof(KlWeight), KlWeight, "KlWeight must be 0 or more.");
         if (EmaDecay is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(EmaDecay), EmaDecay, "EmaDecay must be in [0, 1).");
         if (CheckpointEvery < 0 || SampleEvery < 0) throw new ArgumentOutOfRangeException(nameof(CheckpointEvery), "CheckpointEvery and SampleEvery must be 0 or more.");
+        if (EmaBatchNormBatches < 0) throw new ArgumentOutOfRangeException(nameof(EmaBatchNormBatches), EmaBatchNormBatches, "MirrorGanTrainerOptions.EmaBatchNormBatches must be 0 (keep the live statistics) or more.");
         if (ReportEvery < 1) throw new ArgumentOutOfRangeException(nameof(ReportEvery), ReportEvery, "ReportEvery must be at least 1.");
         if (SampleCaptions < 1) throw new ArgumentOutOfRangeException(nameof(SampleCaptions), SampleCaptions, "SampleCaptions must be at least 1.");
         if (Resume && CheckpointFolder is null) throw new ArgumentException("Resume needs CheckpointFolder: set it to the folder holding checkpoint.bin.", nameof(Resume));

@@ -86,6 +86,8 @@ public class GlamNetworkTests
         Assert.True(MirrorGanTrainerOptions.Tiny().Network.InitStageAttention);
         Assert.True(MirrorGanTrainerOptions.Tiny().StandardizeSentence);
         Assert.False(MirrorGanTrainerOptions.Cub().StandardizeSentence);
+        Assert.Equal(64, MirrorGanTrainerOptions.Tiny().EmaBatchNormBatches);
+        Assert.Equal(0, MirrorGanTrainerOptions.Cub().EmaBatchNormBatches); // the original keeps the live G's statistics
         Assert.False(MirrorGanTrainerOptions.Cub().Network.InitStageAttention);
         Assert.False(MirrorGanTrainerOptions.Coco().Network.InitStageAttention);
         Assert.False(new GlamNetworkOptions().InitStageAttention);

@@ -113,6 +113,22 @@ public class MirrorGanTrainerTests : IClassFixture<GlamFixture>
     }
 
     [Fact]
+    public void EmaBatchNormBatches_changes_only_the_fitted_generators_BatchNorm_statistics()
+    {
+        var plain = _f.Options(3);
+        var recalibrated = _f.Options(3);
+        recalibrated.EmaBatchNormBatches = 4;
+        var a = _f.Ml.Transforms.MirrorGan(plain).Fit(_f.Train).Generator;
+        var b = _f.Ml.Transforms.MirrorGan(recalibrated).Fit(_f.Train).Generator;
+        foreach (var (x, y) in a.parameters().Zip(b.parameters()))
+            Assert.True(x.allclose(y, 0, 0));
+        var buffers = a.named_buffers().Zip(b.named_buffers()).Where(p => p.First.name.EndsWith("running_mean", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(buffers);
+        Assert.All(buffers, p => Assert.False(p.First.buffer.allclose(p.Second.buffer, 0, 0), p.First.name));
+        Assert.False(b.training);
+    }
+
+    [Fact]
     public void Sample_grids_are_written_as_png()
     {
         using var dir = TestPaths.NewTempDir();
