@@ -15,7 +15,7 @@ var output = new Option<string>("--out") { Description = "Output folder", Defaul
 var device = new Option<string>("--device") { Description = "auto | cpu | cuda:N", DefaultValueFactory = _ => "auto" };
 var seed = new Option<int>("--seed") { Description = "Seed of data, weights and generation", DefaultValueFactory = _ => 1 };
 var lambda = new Option<double?>("--lambda") { Description = "STREAM loss weight λ (default: the preset's, 20)" };
-var threads = new Option<int>("--threads") { Description = "Torch intra-op threads (1 is fastest on a busy 2-core machine)", DefaultValueFactory = _ => 1 };
+var threads = new Option<int>("--threads") { Description = "Torch intra-op threads for training; 0: one per core, at most 4 (2 cores: 1.44x the GAN images/s of 1 thread when the machine is otherwise idle; use 1 on a machine busy with other work)", DefaultValueFactory = _ => 0 };
 var stemSeconds = new Option<int>("--stem-seconds") { Description = "Time budget of TextEmbed pretraining (120 s: the shape words separate; README \"the main job's numbers\")", DefaultValueFactory = _ => 120 };
 var streamSeconds = new Option<int>("--stream-seconds") { Description = "Time budget of StreamCaptioner pretraining (30 s: 98-100 % on real images' attributes at load ~1)", DefaultValueFactory = _ => 30 };
 var batchSize = new Option<int?>("--batch-size") { Description = "GAN batch size (default: the preset's)" };
@@ -35,7 +35,9 @@ var stemImageSize = new Option<int?>("--stem-image-size") { Description = "Image
 var resume = new Option<bool>("--resume") { Description = "Continue the GAN from the checkpoint in --out (needs --pretrained: the text side that checkpoint was trained with)" };
 var emaBn = new Option<int?>("--ema-bn-batches") { Description = "Batches that re-estimate the EMA generator's BatchNorm statistics after training (default: the preset's; 0: keep the live G's, as the original)" };
 var emaDecay = new Option<double?>("--ema-decay") { Description = "Decay of the EMA of G's weights (default: the preset's)" };
-foreach (var o in new Option[] { resume, emaBn, emaDecay, dataset, dataPath, preset, iterations, ganMinutes, output, device, seed, lambda, threads, stemSeconds, streamSeconds, batchSize, ablation, diagnose, pretrained, initAttention, gf, lr, stemBackbone, stemImageSize, stemBatch, stemLr, dLr, streamBackbone, streamImageSize }) root.Options.Add(o);
+var stemDropout = new Option<double?>("--stem-dropout") { Description = "Dropout on TextEmbed's word embeddings during DAMSM pretraining (default: the preset's, 0.5)" };
+var stemGamma3 = new Option<double?>("--stem-gamma3") { Description = "DAMSM sentence-loss sharpness γ3 (default: the preset's, 10)" };
+foreach (var o in new Option[] { stemDropout, stemGamma3, resume, emaBn, emaDecay, dataset, dataPath, preset, iterations, ganMinutes, output, device, seed, lambda, threads, stemSeconds, streamSeconds, batchSize, ablation, diagnose, pretrained, initAttention, gf, lr, stemBackbone, stemImageSize, stemBatch, stemLr, dLr, streamBackbone, streamImageSize }) root.Options.Add(o);
 root.SetAction(r => TrainJob.Run(new TrainSettings(
     r.GetValue(dataset)!, r.GetValue(dataPath), r.GetValue(preset), r.GetValue(iterations), r.GetValue(ganMinutes), r.GetValue(output)!,
     r.GetValue(device)!, r.GetValue(seed), r.GetValue(lambda), r.GetValue(threads), r.GetValue(ablation), r.GetValue(stemSeconds), r.GetValue(streamSeconds), r.GetValue(batchSize))
@@ -44,6 +46,7 @@ root.SetAction(r => TrainJob.Run(new TrainSettings(
     StemBackbone = r.GetValue(stemBackbone), StemImageSize = r.GetValue(stemImageSize), StemBatchSize = r.GetValue(stemBatch), StemLearningRate = r.GetValue(stemLr), DiscriminatorLearningRate = r.GetValue(dLr),
     StreamBackbone = r.GetValue(streamBackbone), StreamImageSize = r.GetValue(streamImageSize),
     Resume = r.GetValue(resume), EmaBatchNormBatches = r.GetValue(emaBn), EmaDecay = r.GetValue(emaDecay),
+    StemDropout = r.GetValue(stemDropout), StemGamma3 = r.GetValue(stemGamma3),
 }));
 
 // The verbs run torch with 1 intra-op thread unless told otherwise, like the main job: libtorch's default (one per core)

@@ -56,6 +56,12 @@ internal sealed record TrainSettings(string Dataset, string? DataPath, string? P
 
     /// <summary>Overrides the decay of G's weight average.</summary>
     public double? EmaDecay { get; init; }
+
+    /// <summary>Overrides TextEmbed's embedding dropout.</summary>
+    public double? StemDropout { get; init; }
+
+    /// <summary>Overrides DAMSM's γ3.</summary>
+    public double? StemGamma3 { get; init; }
 }
 
 /// <summary>The main job: data → TextEmbed → StreamCaptioner → MirrorGan → model.zip → generate, re-caption, evaluate.</summary>
@@ -68,7 +74,8 @@ internal static class TrainJob
             throw new ArgumentException("--resume needs --pretrained FOLDER: the TextEmbed and StreamCaptioner the checkpoint in --out was trained with.");
         var total = Stopwatch.StartNew();
         TorchRuntime.EnsureLoaded();
-        torch.set_num_threads(Math.Max(1, s.Threads));
+        // Training batches are large enough for intra-op threads to pay on an idle machine; beyond 4 the small convolutions stop scaling.
+        torch.set_num_threads(s.Threads > 0 ? s.Threads : Math.Clamp(Environment.ProcessorCount, 1, 4));
         var device = TorchRuntime.ResolveDevice(s.Device);
         Directory.CreateDirectory(s.Output);
         Console.WriteLine($"MirrorGAN QuickStart: dataset {s.Dataset}, device {device}, torch threads {torch.get_num_threads()}, output '{Path.GetFullPath(s.Output)}'");
@@ -187,6 +194,8 @@ internal static class TrainJob
         if (s.StemImageSize is { } side) stem.ImageSize = side;
         if (s.StemBatchSize is { } stemBatch) stem.BatchSize = stemBatch;
         if (s.StemLearningRate is { } stemLr) stem.LearningRate = stemLr;
+        if (s.StemDropout is { } dropout) stem.Dropout = dropout;
+        if (s.StemGamma3 is { } gamma3) stem.Gamma3 = gamma3;
         stem.Progress = new Throttled<TextEmbedProgress>(p => $"TextEmbed epoch {p.Epoch} step {p.Step} loss {p.Loss:F3} ({p.Elapsed.TotalSeconds:F0} s)");
         Console.WriteLine($"[1/4] TextEmbed (STEM, DAMSM pretraining, ≤ {stem.MaxTrainingTime.Value.TotalSeconds:F0} s)");
         var textEmbed = ml.Transforms.TextEmbed(stem).Fit(train);
