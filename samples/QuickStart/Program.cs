@@ -32,7 +32,7 @@ var dLr = new Option<double?>("--d-lr") { Description = "Adam learning rate of e
 var stemLr = new Option<double?>("--stem-lr") { Description = "TextEmbed's DAMSM learning rate (default: the preset's, 2e-3)" };
 var stemBatch = new Option<int?>("--stem-batch-size") { Description = "TextEmbed's DAMSM batch size (default: the preset's)" };
 var stemImageSize = new Option<int?>("--stem-image-size") { Description = "Image side TextEmbed's DAMSM pretraining reads (default: the preset's, 64)" };
-var resume = new Option<bool>("--resume") { Description = "Continue the GAN from the checkpoint in --out (needs --pretrained: the text side that checkpoint was trained with)" };
+var resume = new Option<bool>("--resume") { Description = "Continue the GAN from --out's checkpoint for another --gan-minutes, with the text side saved in --out/text-side (or --pretrained)" };
 var emaBn = new Option<int?>("--ema-bn-batches") { Description = "Batches that re-estimate the EMA generator's BatchNorm statistics after training (default: the preset's; 0: keep the live G's, as the original)" };
 var emaDecay = new Option<double?>("--ema-decay") { Description = "Decay of the EMA of G's weights (default: the preset's)" };
 var stemDropout = new Option<double?>("--stem-dropout") { Description = "Dropout on TextEmbed's word embeddings during DAMSM pretraining (default: the preset's, 0.5)" };

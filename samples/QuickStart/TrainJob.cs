@@ -69,9 +69,6 @@ internal static class TrainJob
 {
     public static int Run(TrainSettings s)
     {
-        // A checkpoint only makes sense with the text side it was trained with; a re-fitted TextEmbed would silently change it.
-        if (s.Resume && s.Pretrained is null)
-            throw new ArgumentException("--resume needs --pretrained FOLDER: the TextEmbed and StreamCaptioner the checkpoint in --out was trained with.");
         var total = Stopwatch.StartNew();
         TorchRuntime.EnsureLoaded();
         // Training batches are large enough for intra-op threads to pay on an idle machine; beyond 4 the small convolutions stop scaling.
@@ -158,27 +155,32 @@ internal static class TrainJob
         return 0;
     }
 
-    /// <summary>Fits TextEmbed and the captioner, or loads them from <see cref="TrainSettings.Pretrained"/> (saving them there after fitting).</summary>
+    /// <summary>
+    /// Fits TextEmbed and the captioner, or loads them from <see cref="TrainSettings.Pretrained"/> when it holds them. Fitted
+    /// ones are saved there, or into <c>--out/text-side</c>: a GAN checkpoint is only valid with the text side it was trained
+    /// with, so <c>--resume</c> loads that folder instead of fitting a new (different) one.
+    /// </summary>
     private static (TextEmbedTransformer, StreamCaptionerTransformer) Pretrain(MLContext ml, IDataView train, TrainSettings s, MirrorGanTrainerOptions options, Dictionary<string, double> times)
     {
         var clock = Stopwatch.StartNew();
-        string? textPath = s.Pretrained is null ? null : Path.Combine(s.Pretrained, "text_embed.zip");
-        string? capPath = s.Pretrained is null ? null : Path.Combine(s.Pretrained, "captioner.zip");
-        if (textPath is not null && File.Exists(textPath) && File.Exists(capPath))
+        string folder = s.Pretrained ?? Path.Combine(s.Output, "text-side");
+        string textPath = Path.Combine(folder, "text_embed.zip"), capPath = Path.Combine(folder, "captioner.zip");
+        bool saved = File.Exists(textPath) && File.Exists(capPath);
+        if (saved && (s.Pretrained is not null || s.Resume))
         {
             var text = (TextEmbedTransformer)ml.Model.Load(textPath, out _);
-            var cap = (StreamCaptionerTransformer)ml.Model.Load(capPath!, out _);
-            Console.WriteLine($"[1-2/4] TextEmbed and StreamCaptioner loaded from '{s.Pretrained}'");
+            var cap = (StreamCaptionerTransformer)ml.Model.Load(capPath, out _);
+            Console.WriteLine($"[1-2/4] TextEmbed and StreamCaptioner loaded from '{folder}'");
             times["pretrained_load_s"] = clock.Elapsed.TotalSeconds;
             return (text, cap);
         }
+        if (s.Resume)
+            throw new ArgumentException($"--resume: '{folder}' has no text_embed.zip and captioner.zip, the text side the checkpoint was trained with. " +
+                "Resume into the --out folder of an earlier main job (it saves them there), or pass that job's --pretrained folder.");
         var (fittedText, fittedCap) = Fit(ml, train, s, options, times);
-        if (s.Pretrained is not null)
-        {
-            Directory.CreateDirectory(s.Pretrained);
-            ml.Model.Save(fittedText, null, textPath!);
-            ml.Model.Save(fittedCap, null, capPath!);
-        }
+        Directory.CreateDirectory(folder);
+        ml.Model.Save(fittedText, null, textPath);
+        ml.Model.Save(fittedCap, null, capPath);
         return (fittedText, fittedCap);
     }
 
