@@ -30,7 +30,7 @@ public class EmaBatchNormRecalibrationTests : IClassFixture<GlamFixture>
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var batch = data.Batch(Enumerable.Range(0, data.Count).ToArray(), CPU);
-        var gen = new torch.Generator(11);
+        using var gen = new torch.Generator(11);
         var z = randn(new long[] { data.Count, 8 }, generator: gen);
         var eps = randn(new long[] { data.Count, 8 }, generator: gen);
         g.eval();
@@ -91,7 +91,7 @@ public class EmaBatchNormRecalibrationTests : IClassFixture<GlamFixture>
     {
         using var scope = NewDisposeScope();
         var data = Data();
-        var gen = new torch.Generator(4);
+        using var gen = new torch.Generator(4);
         var inputs = Enumerable.Range(0, 3).Select(k =>
         {
             var batch = data.Batch(Enumerable.Range(k * 6, 6).ToArray(), CPU);
