@@ -70,6 +70,11 @@ internal static class TrainJob
     public static int Run(TrainSettings s)
     {
         var total = Stopwatch.StartNew();
+        // The trainer's Resume starts from iteration 0 when no checkpoint exists; on the command line that is a wrong --out.
+        string checkpointFile = Path.Combine(s.Output, "checkpoint", "checkpoint.bin");
+        if (s.Resume && !File.Exists(checkpointFile))
+            throw new ArgumentException($"--resume: no checkpoint at '{Path.GetFullPath(checkpointFile)}', so there is nothing to continue. " +
+                "Point --out at the folder of an earlier main job (it writes checkpoint/ there), or drop --resume to train from the start.");
         TorchRuntime.EnsureLoaded();
         // Training batches are large enough for intra-op threads to pay on an idle machine; beyond 4 the small convolutions stop scaling.
         torch.set_num_threads(s.Threads > 0 ? s.Threads : Math.Clamp(Environment.ProcessorCount, 1, 4));
