@@ -45,14 +45,16 @@ internal static class Evaluation
             string[] verdicts = new string[images.Length];
             if (set.Scenes is { } scenes)
             {
-                var scores = images.Select((img, i) => ShapesScorer.Score(img, scenes[i])).ToArray();
+                // One detection per image feeds both the per-attribute scores and the shape confusion.
+                var detections = images.Select(ShapesScorer.Detect).ToArray();
+                var scores = detections.Select((d, i) => ShapesScorer.Score(d, ShapesDescription.Of(scenes[i]))).ToArray();
                 double Rate(Func<ShapesScore, bool?> f) => scores.Count(x => f(x) == true) / (double)Math.Max(1, scores.Count(x => f(x) is not null));
                 metrics["semantic_accuracy"] = new
                 {
                     background = Rate(x => x.Background), color = Rate(x => x.Color), shape = Rate(x => x.Shape),
                     size = Rate(x => x.Size), position = Rate(x => x.Position), all = Rate(x => x.AllCorrect),
                 };
-                metrics["shape_confusion"] = ShapeConfusion(images, scenes);
+                metrics["shape_confusion"] = ShapeConfusion(detections, scenes);
                 for (int i = 0; i < scores.Length; i++)
                     verdicts[i] = $"bg {Mark(scores[i].Background)} colour {Mark(scores[i].Color)} shape {Mark(scores[i].Shape)} size {Mark(scores[i].Size)} position {Mark(scores[i].Position)}";
                 if (captions is not null)
@@ -116,12 +118,12 @@ internal static class Evaluation
     /// Expected shape (per size) → what the scorer saw in the object of the expected colour ("missing": no such object):
     /// tells a generator that draws the wrong shape from one whose shapes are right but too soft for the scorer.
     /// </summary>
-    private static Dictionary<string, Dictionary<string, int>> ShapeConfusion(MLImage[] images, ShapesScene[] scenes)
+    private static Dictionary<string, Dictionary<string, int>> ShapeConfusion(ShapesDetection[] detections, ShapesScene[] scenes)
     {
         var table = new Dictionary<string, Dictionary<string, int>>();
-        for (int i = 0; i < images.Length; i++)
+        for (int i = 0; i < detections.Length; i++)
         {
-            var seen = ShapesScorer.Detect(images[i]);
+            var seen = detections[i];
             foreach (var o in scenes[i].Objects)
             {
                 string row = $"{o.Size} {o.Shape}".ToLowerInvariant();
