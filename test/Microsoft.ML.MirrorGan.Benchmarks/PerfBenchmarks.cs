@@ -183,7 +183,7 @@ internal static class PerfBenchmarks
             {
                 long factor = real.shape[2] / fakes[i].shape[2];
                 var realI = factor == 1 ? real : nn.functional.avg_pool2d(real, new long[] { factor, factor });
-                var dLoss = DiscriminatorLoss(s.Discriminators[i], realI, fakes[i].detach(), dSentence);
+                var dLoss = GlamLosses.Discriminator(s.Discriminators[i], realI, fakes[i].detach(), dSentence);
                 _ = dLoss.item<float>();
                 Lap(Phases[2]);
                 s.DiscriminatorAdam[i].zero_grad();
@@ -193,8 +193,8 @@ internal static class PerfBenchmarks
                 Lap(Phases[4]);
             }
 
-            Tensor adversarial = Adversarial(s.Discriminators[0], fakes[0], dSentence);
-            for (int i = 1; i < fakes.Count; i++) adversarial = adversarial + Adversarial(s.Discriminators[i], fakes[i], dSentence);
+            Tensor adversarial = GlamLosses.GeneratorAdversarial(s.Discriminators[0], fakes[0], dSentence);
+            for (int i = 1; i < fakes.Count; i++) adversarial = adversarial + GlamLosses.GeneratorAdversarial(s.Discriminators[i], fakes[i], dSentence);
             var kl = ConditioningAugmentation.KlLoss(gen.Mu, gen.LogVar);
             var total = adversarial + kl.mul(klWeight);
             _ = adversarial.item<float>();
@@ -233,28 +233,6 @@ internal static class PerfBenchmarks
         Footer();
     }
 
-    /// <summary>GlamLosses.Discriminator (internal to the trainer): ½ real terms + ⅓ (fake, fake-cond, wrong-caption).</summary>
-    private static Tensor DiscriminatorLoss(GlamDiscriminator d, Tensor real, Tensor fake, Tensor sentence)
-    {
-        long b = real.shape[0];
-        var realFeatures = d.call(real);
-        var fakeFeatures = d.call(fake);
-        var ones = torch.ones(b);
-        var zeros = torch.zeros(b);
-        var realLoss = Bce(d.Unconditional(realFeatures), ones) + Bce(d.Conditional(realFeatures, sentence), ones);
-        var fakeLoss = Bce(d.Unconditional(fakeFeatures), zeros) + Bce(d.Conditional(fakeFeatures, sentence), zeros);
-        if (b > 1) fakeLoss = fakeLoss + Bce(d.Conditional(realFeatures[..(int)(b - 1)], sentence[1..]), zeros[1..]);
-        return realLoss / 2 + fakeLoss / (b > 1 ? 3 : 2);
-    }
-
-    private static Tensor Adversarial(GlamDiscriminator d, Tensor generated, Tensor sentence)
-    {
-        var features = d.call(generated);
-        var ones = torch.ones(generated.shape[0]);
-        return Bce(d.Unconditional(features), ones) + Bce(d.Conditional(features, sentence), ones);
-    }
-
-    private static Tensor Bce(Tensor p, Tensor t) => nn.functional.binary_cross_entropy(p, t);
 
     // ---------------------------------------------------------------------------------------------------------------
     // gflops

@@ -145,4 +145,20 @@ internal sealed record GlamTrainingState(MirrorGanGeneratorNet Generator, Parame
     OptimizerHelper GeneratorOptimizer, IReadOnlyList<OptimizerHelper> DiscriminatorOptimizers)
 {
     public int Iteration { get; set; }
+
+    /// <summary>
+    /// The first weight of G or a D that holds a NaN or an infinity ("G.stage0.conv.weight"), or null. Why: a finite
+    /// loss can still give NaN gradients (a wrong native kernel did), which the optimiser writes into the weights one
+    /// iteration before any loss shows it; a checkpoint written then would replace the last good one with NaN weights.
+    /// </summary>
+    public string? FirstNonFiniteWeight()
+    {
+        using var scope = torch.NewDisposeScope();
+        foreach (var (name, p) in Generator.named_parameters())
+            if (!p.isfinite().all().item<bool>()) return "G." + name;
+        for (int i = 0; i < Discriminators.Count; i++)
+            foreach (var (name, p) in Discriminators[i].named_parameters())
+                if (!p.isfinite().all().item<bool>()) return $"D{i}.{name}";
+        return null;
+    }
 }

@@ -3,7 +3,11 @@ using static TorchSharp.torch;
 
 namespace Microsoft.ML.MirrorGan.Glam;
 
-/// <summary>The adversarial losses of MirrorGAN's trainer (AttnGAN's, spec §6.1–6.2), with sigmoid outputs and BCE.</summary>
+/// <summary>
+/// The adversarial losses of MirrorGAN's trainer (AttnGAN's), on the discriminator heads' logits with
+/// BCE-with-logits: the same value as the original's sigmoid + BCE, computed without its overflow, and a NaN logit
+/// gives a NaN loss (which the step reports) instead of a native error.
+/// </summary>
 internal static class GlamLosses
 {
     /// <summary>
@@ -38,5 +42,5 @@ internal static class GlamLosses
         return Bce(d.Unconditional(features), ones) + Bce(d.Conditional(features, sentence), ones);
     }
 
-    private static Tensor Bce(Tensor probabilities, Tensor targets) => nn.functional.binary_cross_entropy(probabilities, targets);
+    private static Tensor Bce(Tensor logits, Tensor targets) => nn.functional.binary_cross_entropy_with_logits(logits, targets);
 }

@@ -165,7 +165,14 @@ public sealed class MirrorGanTrainer : IEstimator<MirrorGanTransformer>
             bool end = state.Iteration == o.Iterations || timeUp;
             if (state.Iteration % o.ReportEvery == 0 || end) Report(state.Iteration, start, epoch, last, clock.Elapsed, ch);
             if (checkpoint is not null && (end || (o.CheckpointEvery > 0 && state.Iteration % o.CheckpointEvery == 0)))
+            {
+                if (state.FirstNonFiniteWeight() is { } weight)
+                {
+                    CompletedIterations = it;
+                    throw new MirrorGanTrainingException(it, weight, double.NaN, File.Exists(checkpoint) ? checkpoint : null);
+                }
                 SaveCheckpoint(checkpoint, state);
+            }
             if (samples is not null && (end || (o.SampleEvery > 0 && state.Iteration % o.SampleEvery == 0)))
                 samples.Write(state, Path.Combine(o.SampleFolder!, $"samples_{state.Iteration:D6}.png"));
             if (timeUp)

@@ -14,7 +14,7 @@ namespace Microsoft.ML.MirrorGan.Backbones;
 public abstract class ImageBackbone : nn.Module<Tensor, (Tensor Regions, Tensor Global)>
 {
     /// <summary>Creates the module.</summary>
-    protected ImageBackbone(string name) : base(name) { }
+    protected ImageBackbone(string name) : base(TorchRuntime.Loaded(name)) { }
 
     /// <summary>Channels of the region map.</summary>
     public abstract int RegionChannels { get; }

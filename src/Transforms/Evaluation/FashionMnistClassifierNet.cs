@@ -20,7 +20,7 @@ public sealed class FashionMnistClassifierNet : nn.Module<Tensor, Tensor>
     private readonly nn.Module<Tensor, Tensor> _trunk, _hidden, _head;
 
     /// <summary>Creates the network with PyTorch's default initialisation.</summary>
-    public FashionMnistClassifierNet() : base(nameof(FashionMnistClassifierNet))
+    public FashionMnistClassifierNet() : base(TorchRuntime.Loaded(nameof(FashionMnistClassifierNet)))
     {
         _trunk = nn.Sequential(
             Block(1, 16), Block(16, 32), Block(32, 64), nn.Flatten());

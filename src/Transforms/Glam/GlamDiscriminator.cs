@@ -6,8 +6,10 @@ namespace Microsoft.ML.MirrorGan.Glam;
 
 /// <summary>
 /// One stage's discriminator (D_NET64/128/256, spec §4): a ×16 down-sampling encoder (plus extra blocks at 128
-/// and 256 px) to 8·DF×4×4, an unconditional logit head and a sentence-conditional one. Heads return
-/// probabilities (sigmoid), as the original uses sigmoid + BCE.
+/// and 256 px) to 8·DF×4×4, an unconditional logit head and a sentence-conditional one. Heads return logits: the
+/// original applies a sigmoid and then BCE, which is the same loss as BCE-with-logits on these logits, but overflows
+/// (and libtorch's BCE throws a native error) once a logit saturates or a NaN arrives; the losses therefore take
+/// logits. Apply a sigmoid for P(real). The parameter names match the original's, whose sigmoid has no parameters.
 /// </summary>
 public sealed class GlamDiscriminator : nn.Module<Tensor, Tensor>
 {
@@ -18,7 +20,7 @@ public sealed class GlamDiscriminator : nn.Module<Tensor, Tensor>
     private readonly int _textDim;
 
     /// <summary>Creates the discriminator for images of side <paramref name="imageSize"/> (64, 128 or 256).</summary>
-    public GlamDiscriminator(int imageSize, int df, int textDim) : base(nameof(GlamDiscriminator))
+    public GlamDiscriminator(int imageSize, int df, int textDim) : base(TorchRuntime.Loaded(nameof(GlamDiscriminator)))
     {
         if (imageSize is not (64 or 128 or 256))
             throw new ArgumentOutOfRangeException(nameof(imageSize), imageSize, "Discriminators exist for 64, 128 and 256 px.");
@@ -37,11 +39,11 @@ public sealed class GlamDiscriminator : nn.Module<Tensor, Tensor>
         if (imageSize >= 128) AddBlock3x3(layers, "block4", df * 16, df * 8);
         img_code = nn.Sequential(layers);
 
-        uncond_logits = nn.Sequential(("conv", nn.Conv2d(df * 8, 1, 4, stride: 4)), ("sigmoid", nn.Sigmoid()));
+        uncond_logits = nn.Sequential(("conv", nn.Conv2d(df * 8, 1, 4, stride: 4)));
         var joint = new List<(string, nn.Module<Tensor, Tensor>)>();
         AddBlock3x3(joint, "block", df * 8 + textDim, df * 8);
         joint_conv = nn.Sequential(joint);
-        cond_logits = nn.Sequential(("conv", nn.Conv2d(df * 8, 1, 4, stride: 4)), ("sigmoid", nn.Sigmoid()));
+        cond_logits = nn.Sequential(("conv", nn.Conv2d(df * 8, 1, 4, stride: 4)));
         RegisterComponents();
         GlamInit.Apply(this);
     }
@@ -63,10 +65,10 @@ public sealed class GlamDiscriminator : nn.Module<Tensor, Tensor>
     /// <summary>Encodes images to 8·DF×4×4 features.</summary>
     public override Tensor forward(Tensor images) => img_code.call(images);
 
-    /// <summary>P(real) from features alone, B.</summary>
+    /// <summary>The logit of P(real) from features alone, B.</summary>
     public Tensor Unconditional(Tensor features) => uncond_logits.call(features).view(-1);
 
-    /// <summary>P(real and matching) from features and the raw sentence feature (B×TextDim), B.</summary>
+    /// <summary>The logit of P(real and matching) from features and the raw sentence feature (B×TextDim), B.</summary>
     public Tensor Conditional(Tensor features, Tensor sentence)
     {
         var tiled = sentence.view(-1, _textDim, 1, 1).expand(-1, -1, features.shape[2], features.shape[3]);

@@ -22,7 +22,7 @@ public sealed class GlamGenerator : nn.Module<Tensor, Tensor, Tensor, Tensor?, G
     private readonly ModuleList<Sequential> img_nets;
 
     /// <summary>Creates the cascade with AttnGAN's initialisation.</summary>
-    public GlamGenerator(GlamNetworkOptions options) : base(nameof(GlamGenerator))
+    public GlamGenerator(GlamNetworkOptions options) : base(TorchRuntime.Loaded(nameof(GlamGenerator)))
     {
         options.Validate();
         Options = options;

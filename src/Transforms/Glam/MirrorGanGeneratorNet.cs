@@ -33,7 +33,7 @@ public sealed class MirrorGanGeneratorNet : nn.Module<Tensor, Tensor, Tensor, Te
     /// Standardise each sentence dimension before the layer norm with statistics set by <see cref="SetSentenceStatistics(IReadOnlyList{float[]})"/>
     /// (identity until then).
     /// </param>
-    public MirrorGanGeneratorNet(GlamNetworkOptions options, bool normalizeSentence, bool standardizeSentence = false) : base(nameof(MirrorGanGeneratorNet))
+    public MirrorGanGeneratorNet(GlamNetworkOptions options, bool normalizeSentence, bool standardizeSentence = false) : base(TorchRuntime.Loaded(nameof(MirrorGanGeneratorNet)))
     {
         if (options is null) throw new ArgumentNullException(nameof(options));
         options.Validate();

@@ -50,6 +50,9 @@ public static class TorchRuntime
         {
             if (_loaded) return;
             PrepareNativeLibrary();
+            string cache = TorchNativeLibrary.DefaultCacheFolder();
+            // Before libtorch runs anything: oneDNN reads its instruction-set limit once, at its first use.
+            var plan = CpuConvolutionGuard.Configure(cache);
             try
             {
                 // Any tensor op forces TorchSharp's native initialisation.
@@ -64,8 +67,37 @@ public static class TorchRuntime
                     "(build/MirrorGan.NativeFix.targets). If you copied the output by hand, copy the patched file, or " +
                     "rebuild/publish. Original error: " + e.Message, e);
             }
+            LibTorchSwitches.DisableNnpackWhereUnavailable();
+            _cpuConvolutions = CpuConvolutionGuard.Verify(plan, cache);
             _loaded = true;
         }
+    }
+
+    private static CpuConvolutionStatus? _cpuConvolutions;
+
+    /// <summary>
+    /// Which CPU convolution kernels this process uses and why: <see cref="EnsureLoaded"/> checks libtorch's
+    /// convolutions against float64 once per process and avoids oneDNN's kernels where they are wrong (AMD Zen 4 and
+    /// Zen 5 hosts; see docs/reliability/cpu-convolutions.md). Loads libtorch when it is not loaded yet.
+    /// </summary>
+    public static CpuConvolutionStatus CpuConvolutions
+    {
+        get
+        {
+            EnsureLoaded();
+            return _cpuConvolutions!;
+        }
+    }
+
+    /// <summary>
+    /// For network constructors' base-class calls (<c>: base(TorchRuntime.Loaded(name))</c>): runs
+    /// <see cref="EnsureLoaded"/> before TorchSharp creates the native module, so a network built directly, without an
+    /// estimator, gets the same native fix and convolution check. Returns <paramref name="name"/>.
+    /// </summary>
+    internal static string Loaded(string name)
+    {
+        EnsureLoaded();
+        return name;
     }
 
     /// <summary>Resolves a device name ("cpu", "cuda", "cuda:1", or "auto" for CUDA when available).</summary>

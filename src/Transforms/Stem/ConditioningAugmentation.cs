@@ -15,7 +15,7 @@ public sealed class ConditioningAugmentation : nn.Module<Tensor, (Tensor Code, T
     /// <summary>Creates the module.</summary>
     /// <param name="sentenceSize">D, the sentence feature size (256 in the paper).</param>
     /// <param name="conditionSize">c, the condition code size (100 in the paper).</param>
-    public ConditioningAugmentation(int sentenceSize, int conditionSize) : base(nameof(ConditioningAugmentation))
+    public ConditioningAugmentation(int sentenceSize, int conditionSize) : base(TorchRuntime.Loaded(nameof(ConditioningAugmentation)))
     {
         if (sentenceSize < 1) throw new ArgumentOutOfRangeException(nameof(sentenceSize), sentenceSize, "sentenceSize must be positive.");
         if (conditionSize < 1) throw new ArgumentOutOfRangeException(nameof(conditionSize), conditionSize, "conditionSize must be positive.");

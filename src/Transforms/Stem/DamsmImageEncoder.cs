@@ -20,7 +20,7 @@ public sealed class DamsmImageEncoder : nn.Module<Tensor, (Tensor Regions, Tenso
     /// <summary>Creates the encoder around <paramref name="backbone"/>.</summary>
     /// <param name="backbone">The trunk (images in [−1, 1]).</param>
     /// <param name="featureSize">D, the text encoder's feature size.</param>
-    public DamsmImageEncoder(ImageBackbone backbone, int featureSize) : base(nameof(DamsmImageEncoder))
+    public DamsmImageEncoder(ImageBackbone backbone, int featureSize) : base(TorchRuntime.Loaded(nameof(DamsmImageEncoder)))
     {
         this.backbone = backbone ?? throw new ArgumentNullException(nameof(backbone));
         if (featureSize < 1) throw new ArgumentOutOfRangeException(nameof(featureSize), featureSize, "featureSize must be positive.");

@@ -21,7 +21,7 @@ public sealed class TextEncoder : nn.Module<Tensor, Tensor, (Tensor Words, Tenso
     /// <param name="embeddingSize">Word embedding size (300 in the paper).</param>
     /// <param name="hiddenSize">LSTM hidden size per direction (128 in the paper; features are twice this).</param>
     /// <param name="dropout">Dropout on the embeddings while training (0.5 in the paper).</param>
-    public TextEncoder(int vocabularySize, int embeddingSize = 300, int hiddenSize = 128, double dropout = 0.5) : base(nameof(TextEncoder))
+    public TextEncoder(int vocabularySize, int embeddingSize = 300, int hiddenSize = 128, double dropout = 0.5) : base(TorchRuntime.Loaded(nameof(TextEncoder)))
     {
         if (vocabularySize < 1) throw new ArgumentOutOfRangeException(nameof(vocabularySize), vocabularySize, "The vocabulary must have at least one entry.");
         if (embeddingSize < 1) throw new ArgumentOutOfRangeException(nameof(embeddingSize), embeddingSize, "embeddingSize must be positive.");

@@ -20,7 +20,7 @@ public sealed class StreamCaptionNet : nn.Module<Tensor, Tensor>
     /// <param name="hiddenSize">LSTM hidden size.</param>
     /// <param name="batchNormMomentum">Momentum of the encoder's BatchNorm1d (training only; 0.01 as the original).</param>
     /// <param name="regionGrid">See <see cref="StreamEncoder.RegionGrid"/> (0: the original's pooled feature only).</param>
-    public StreamCaptionNet(ImageBackbone backbone, int vocabularySize, int embedSize, int hiddenSize, double batchNormMomentum = 0.01, int regionGrid = 0) : base(nameof(StreamCaptionNet))
+    public StreamCaptionNet(ImageBackbone backbone, int vocabularySize, int embedSize, int hiddenSize, double batchNormMomentum = 0.01, int regionGrid = 0) : base(TorchRuntime.Loaded(nameof(StreamCaptionNet)))
     {
         encoder = new StreamEncoder(backbone, embedSize, batchNormMomentum, regionGrid);
         decoder = new StreamDecoder(vocabularySize, embedSize, hiddenSize);

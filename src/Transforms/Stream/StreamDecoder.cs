@@ -16,7 +16,7 @@ public sealed class StreamDecoder : nn.Module<Tensor, Tensor>
     private readonly Linear linear;
 
     /// <summary>Creates the decoder.</summary>
-    public StreamDecoder(int vocabularySize, int embedSize, int hiddenSize) : base(nameof(StreamDecoder))
+    public StreamDecoder(int vocabularySize, int embedSize, int hiddenSize) : base(TorchRuntime.Loaded(nameof(StreamDecoder)))
     {
         if (vocabularySize < 2) throw new ArgumentOutOfRangeException(nameof(vocabularySize), vocabularySize, "The vocabulary needs <end> and at least one word.");
         if (embedSize < 1) throw new ArgumentOutOfRangeException(nameof(embedSize), embedSize, "embedSize must be positive.");

@@ -28,7 +28,7 @@ public sealed class StreamEncoder : nn.Module<Tensor, Tensor>
     /// <param name="batchNormMomentum">Momentum of the BatchNorm1d running statistics (0.01 in the original; short
     /// trainings want more, or the eval-mode statistics lag the weights).</param>
     /// <param name="regionGrid">0: the pooled global feature only (the original); n &gt; 0: also the region map pooled to n×n.</param>
-    public StreamEncoder(ImageBackbone backbone, int featureSize, double batchNormMomentum = 0.01, int regionGrid = 0) : base(nameof(StreamEncoder))
+    public StreamEncoder(ImageBackbone backbone, int featureSize, double batchNormMomentum = 0.01, int regionGrid = 0) : base(TorchRuntime.Loaded(nameof(StreamEncoder)))
     {
         this.backbone = backbone ?? throw new ArgumentNullException(nameof(backbone));
         if (featureSize < 1) throw new ArgumentOutOfRangeException(nameof(featureSize), featureSize, "featureSize must be positive.");

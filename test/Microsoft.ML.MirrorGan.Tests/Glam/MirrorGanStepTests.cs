@@ -1,5 +1,6 @@
 using Microsoft.ML.MirrorGan.Glam;
 using TorchSharp;
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.MirrorGan.Tests.Glam;
@@ -19,17 +20,16 @@ public class MirrorGanStepTests : IClassFixture<GlamFixture>
     private static bool AllChanged(nn.Module m, List<Tensor> before) =>
         m.parameters().Zip(before).Count(x => !x.First.detach().allclose(x.Second, 0, 0)) > m.parameters().Count() / 2;
 
-    [Fact]
-    public void A_D_step_changes_only_D_and_a_G_step_changes_only_G()
+    /// <summary>A two-stage tiny G, its two Ds, a step with λ = 20 and a two-caption batch.</summary>
+    private (GlamStep Step, GlamBatch Batch, MirrorGanGeneratorNet G, GlamDiscriminator[] Ds, ParameterEma Ema, OptimizerHelper GOpt, List<OptimizerHelper> DOpts) Build()
     {
-        using var scope = NewDisposeScope();
         manual_seed(1);
         var net = new GlamNetworkOptions { Stages = 2, GeneratorDim = 4, DiscriminatorDim = 4, ResidualBlocks = 1, ZDim = 8, ConditionDim = 8, TextDim = _f.TextEmbed.FeatureSize };
         var g = new MirrorGanGeneratorNet(net, true);
         var ds = new[] { new GlamDiscriminator(64, 4, net.TextDim), new GlamDiscriminator(128, 4, net.TextDim) };
-        using var ema = new ParameterEma(g, 0.9);
+        var ema = new ParameterEma(g, 0.9);
         var gOpt = optim.Adam(g.parameters(), 1e-3, 0.5, 0.999);
-        var dOpts = ds.Select(d => (TorchSharp.Modules.OptimizerHelper)optim.Adam(d.parameters(), 1e-3, 0.5, 0.999)).ToList();
+        var dOpts = ds.Select(d => (OptimizerHelper)optim.Adam(d.parameters(), 1e-3, 0.5, 0.999)).ToList();
         var state = new GlamTrainingState(g, ema, ds, gOpt, dOpts);
         var step = new GlamStep(state, _f.Captioner.CreateCaptionLoss(), 20, 0.02);
         var words = _f.TextEmbed.EncodeCaptions(new[] { "a red circle", "a small blue square on the left" });
@@ -46,6 +46,15 @@ public class MirrorGanStepTests : IClassFixture<GlamFixture>
             tensor(Enumerable.Range(0, 2 * l).Select(k => k / l == 1 && k % l >= tok1.Length).ToArray(), new long[] { 2, l }),
             tensor(words.SentenceFeatures[1].Concat(words.SentenceFeatures[0]).ToArray(), new long[] { 2, d }),
             tensor(tokens, new long[] { 2, l }), new long[] { tok0.Length, tok1.Length });
+        return (step, batch, g, ds, ema, gOpt, dOpts);
+    }
+
+    [Fact]
+    public void A_D_step_changes_only_D_and_a_G_step_changes_only_G()
+    {
+        using var scope = NewDisposeScope();
+        var (step, batch, g, ds, ema, gOpt, dOpts) = Build();
+        using var emaScope = ema;
         var captioner = Snapshot(_f.Captioner.Network);
 
         var forward = step.Forward(batch);
@@ -66,6 +75,24 @@ public class MirrorGanStepTests : IClassFixture<GlamFixture>
         // EMA moved a tenth of the way (decay 0.9) from the old average towards the new weights.
         var live = g.parameters().First().detach();
         Assert.True(ema.Averages[0].allclose(averages0[0] * 0.9 + live * 0.1, 1e-6, 1e-6));
+        foreach (var o in dOpts) o.Dispose();
+        gOpt.Dispose();
+    }
+
+    [Fact]
+    public void A_NaN_logit_from_a_discriminator_surfaces_as_a_non_finite_D_loss_not_a_native_error()
+    {
+        using var scope = NewDisposeScope();
+        var (step, batch, _, ds, ema, gOpt, dOpts) = Build();
+        using var emaScope = ema;
+        // What the oneDNN bug did: a NaN reaches the discriminator's logits. Before the heads returned logits,
+        // libtorch's BCE threw "all elements of input should be between 0 and 1" from native code here.
+        using (no_grad()) ds[0].named_parameters().First(p => p.name.StartsWith("uncond_logits", StringComparison.Ordinal)).parameter.fill_(float.NaN);
+        var forward = step.Forward(batch);
+        var e = Assert.Throws<NonFiniteLoss>(() => step.UpdateDiscriminators(forward, batch, 7));
+        Assert.Equal("D0", e.Term);
+        Assert.Equal(7, e.Iteration);
+        Assert.True(double.IsNaN(e.Value));
         foreach (var o in dOpts) o.Dispose();
         gOpt.Dispose();
     }

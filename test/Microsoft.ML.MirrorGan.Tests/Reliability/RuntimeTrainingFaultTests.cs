@@ -82,6 +82,34 @@ public class RuntimeTrainingFaultTests : IClassFixture<GlamFixture>
         ResumeMatchesReference(dir.Path, from: 2);
     }
 
+    [Fact]
+    public void Finite_losses_with_NaN_gradients_stop_before_the_checkpoint_is_overwritten()
+    {
+        Reference();
+        using var dir = TestPaths.NewTempDir();
+        var o = _f.Options(4);
+        o.CheckpointFolder = dir.Path;
+        o.CheckpointEvery = 1;
+        var trainer = _f.Ml.Transforms.MirrorGan(o);
+        int calls = 0;
+        // What a wrong native convolution did: the forward and every loss stay finite, the gradients are NaN. The
+        // unselected branch of `where` contributes 0 to the value and 0·NaN = NaN to the gradient.
+        trainer.LossHook = (name, t) =>
+        {
+            if (name != "adversarial" || ++calls != 3) return t;
+            var zero = zeros_like(t);
+            return t + where(zero.to(ScalarType.Bool), t * double.NaN, zero);
+        };
+        var e = Assert.Throws<MirrorGanTrainingException>(() => trainer.Fit(_f.Train));
+        string checkpoint = dir.File("checkpoint.bin");
+        Assert.StartsWith("G.", e.Term);
+        Assert.Equal(2, e.Iteration);
+        Assert.Contains($"'{e.Term}'", e.Message);
+        Assert.Contains(checkpoint, e.Message);
+        Assert.Equal(2, GlamCheckpoint.ReadIteration(checkpoint)); // the NaN weights of iteration 3 were never written
+        ResumeMatchesReference(dir.Path, from: 2);
+    }
+
     [Theory]
     [InlineData(0)]        // the first byte fails (a full disk)
     [InlineData(20_000)]   // mid-file, inside the weights
