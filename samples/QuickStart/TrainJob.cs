@@ -81,6 +81,7 @@ internal static class TrainJob
         var device = TorchRuntime.ResolveDevice(s.Device);
         Directory.CreateDirectory(s.Output);
         Console.WriteLine($"MirrorGAN QuickStart: dataset {s.Dataset}, device {device}, torch threads {torch.get_num_threads()}, output '{Path.GetFullPath(s.Output)}'");
+        Console.WriteLine(TorchRuntime.CpuConvolutions);
         var ml = new MLContext(seed: s.Seed);
         // MLContext.Log carries the trainers' messages ("[Source=..., Kind=Info] MirrorGan: ..."); progress lines come via IProgress.
         ml.Log += (_, e) =>

@@ -9,10 +9,31 @@ namespace Microsoft.ML.MirrorGan.WebService;
 /// </summary>
 internal static class BoundedBody
 {
-    /// <summary>The body, or null when it is larger than <paramref name="limit"/> bytes.</summary>
-    public static async Task<byte[]?> ReadAsync(Stream body, long? contentLength, int limit, CancellationToken cancellation)
+    /// <summary>What reading a body gave: the bytes, or why there are none.</summary>
+    public enum Outcome
     {
-        if (contentLength > limit) return null;
+        /// <summary>The whole body was read.</summary>
+        Read,
+        /// <summary>It is larger than the limit.</summary>
+        TooLarge,
+        /// <summary>Kestrel stopped the read: the body arrived too slowly, or ended before its Content-Length (408).</summary>
+        TimedOut,
+        /// <summary>Kestrel rejected the body for another reason (its status, e.g. 400 for a malformed chunk).</summary>
+        Rejected,
+    }
+
+    /// <summary>The body bytes (null unless <see cref="Outcome.Read"/>), the outcome, and Kestrel's status when it rejected the read.</summary>
+    public readonly record struct Body(byte[]? Data, Outcome Outcome, int Status = 0);
+
+    /// <summary>
+    /// The body, never more than <paramref name="limit"/> bytes. Kestrel's own failures come back as outcomes instead of
+    /// exceptions, so the endpoint answers them with a problem response: a body that arrives slower than Kestrel's
+    /// minimum data rate (240 bytes/s after a 5 s grace period), or a client that sends fewer bytes than its
+    /// Content-Length and waits, ends in <see cref="Outcome.TimedOut"/> (408) instead of an unhandled 500.
+    /// </summary>
+    public static async Task<Body> ReadAsync(Stream body, long? contentLength, int limit, CancellationToken cancellation)
+    {
+        if (contentLength > limit) return new(null, Outcome.TooLarge);
         using var buffer = new MemoryStream(contentLength is > 0 ? (int)contentLength.Value : 4096);
         var chunk = new byte[16 * 1024];
         while (true)
@@ -22,24 +43,42 @@ internal static class BoundedBody
             {
                 n = await body.ReadAsync(chunk, cancellation).ConfigureAwait(false);
             }
-            catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+            catch (BadHttpRequestException e)
             {
-                return null; // Kestrel's own limit (a chunked body without Content-Length)
+                return Rejection(e);
             }
             if (n == 0) break;
-            if (buffer.Length + n > limit) return null;
+            if (buffer.Length + n > limit) return new(null, Outcome.TooLarge);
             buffer.Write(chunk, 0, n);
         }
-        return buffer.ToArray();
+        return new(buffer.ToArray(), Outcome.Read);
     }
 
-    /// <summary>The first file part of a multipart/form-data body named <paramref name="field"/> (or the first file part).</summary>
-    /// <returns>The bytes; <c>TooLarge</c> when the whole body passes the limit; null bytes when no file part was found.</returns>
-    public static async Task<(byte[]? Data, bool TooLarge)> ReadMultipartFileAsync(HttpRequest request, string field, int limit, CancellationToken cancellation)
+    private static Body Rejection(BadHttpRequestException e) => e.StatusCode switch
     {
-        if (request.ContentLength > limit) return (null, true);
-        var boundary = HeaderUtilities.RemoveQuotes(MediaTypeHeaderValue.Parse(request.ContentType).Boundary).Value;
+        StatusCodes.Status413PayloadTooLarge => new(null, Outcome.TooLarge), // Kestrel's own limit (a chunked body without Content-Length)
+        StatusCodes.Status408RequestTimeout => new(null, Outcome.TimedOut, e.StatusCode),
+        _ => new(null, Outcome.Rejected, e.StatusCode),
+    };
+
+    /// <summary>RFC 2046: a multipart boundary has 1 to 70 characters.</summary>
+    public const int MaxBoundaryLength = 70;
+
+    /// <summary>
+    /// The first file part of a multipart/form-data body named <paramref name="field"/>. The outcome is
+    /// <see cref="Outcome.Read"/> with null data when no such part was found.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The Content-Type has no usable boundary.</exception>
+    public static async Task<Body> ReadMultipartFileAsync(HttpRequest request, string field, int limit, CancellationToken cancellation)
+    {
+        if (request.ContentLength > limit) return new(null, Outcome.TooLarge);
+        if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var mediaType))
+            throw new InvalidDataException("the Content-Type header cannot be parsed.");
+        var boundary = HeaderUtilities.RemoveQuotes(mediaType.Boundary).Value;
         if (string.IsNullOrEmpty(boundary)) throw new InvalidDataException("multipart/form-data without a boundary.");
+        // MultipartReader throws ArgumentOutOfRangeException for a boundary longer than its buffer (4,088 characters).
+        if (boundary.Length > MaxBoundaryLength)
+            throw new InvalidDataException($"the boundary has {boundary.Length:N0} characters; RFC 2046 allows 1 to {MaxBoundaryLength}.");
         var counted = new LimitedStream(request.Body, limit);
         var reader = new MultipartReader(boundary, counted) { HeadersLengthLimit = 8 * 1024 };
         try
@@ -50,19 +89,19 @@ internal static class BoundedBody
                 if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition) || !disposition.IsFileDisposition()) continue;
                 var name = HeaderUtilities.RemoveQuotes(disposition.Name).Value;
                 var data = await ReadAsync(section.Body, null, limit, cancellation).ConfigureAwait(false);
-                if (data is null) return (null, true);
-                if (name == field) return (data, false);
+                if (data.Outcome != Outcome.Read) return data;
+                if (name == field) return data;
             }
         }
         catch (LimitedStream.LimitExceededException)
         {
-            return (null, true);
+            return new(null, Outcome.TooLarge);
         }
-        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        catch (BadHttpRequestException e)
         {
-            return (null, true);
+            return Rejection(e);
         }
-        return (null, false);
+        return new(null, Outcome.Read);
     }
 
     /// <summary>A read-only view of a stream that fails once more than a set number of bytes was read.</summary>

@@ -24,12 +24,15 @@ public static class MirrorGanWebApp
         ["--max-upload-bytes"] = "MirrorGan:MaxUploadBytes",
         ["--max-image-side"] = "MirrorGan:MaxImageSide",
         ["--max-concurrency"] = "MirrorGan:MaxConcurrentInferences",
+        ["--max-decodes"] = "MirrorGan:MaxConcurrentDecodes",
         ["--threads"] = "MirrorGan:Threads",
     };
 
+    // Web defaults, but numbers must be JSON numbers ("seed": "7" is refused, as the error text says).
     private static readonly JsonSerializerOptions RequestJson = new(JsonSerializerDefaults.Web)
     {
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        NumberHandling = JsonNumberHandling.Strict,
     };
 
     /// <summary>Creates the application; <c>Run</c> it, or <c>StartAsync</c> it in a test.</summary>
@@ -54,6 +57,7 @@ public static class MirrorGanWebApp
             k.AddServerHeader = false;
         });
         builder.Services.AddProblemDetails();
+        builder.Services.AddSingleton<DecodeGate>();
         builder.Services.AddSingleton<IMirrorGanEngine>(sp =>
         {
             var options = sp.GetRequiredService<IOptions<WebServiceOptions>>().Value;
@@ -144,13 +148,14 @@ public static class MirrorGanWebApp
     private static async Task<IResult> GenerateAsync(HttpRequest request, IMirrorGanEngine engine, IOptions<WebServiceOptions> settings, CancellationToken cancellation)
     {
         var o = settings.Value;
-        if (!IsJson(request.ContentType)) return Problems.UnsupportedType("body", request.ContentType, "application/json");
+        if (RequestRules.JsonContentTypeProblem(request.ContentType) is { } typeProblem) return typeProblem;
         var body = await BoundedBody.ReadAsync(request.Body, request.ContentLength, o.MaxJsonBytes, cancellation);
-        if (body is null) return Problems.TooLarge("body", o.MaxJsonBytes, "MirrorGan:MaxJsonBytes");
+        if (body.Outcome == BoundedBody.Outcome.TooLarge) return Problems.TooLarge("body", o.MaxJsonBytes, "MirrorGan:MaxJsonBytes");
+        if (body.Data is null) return Problems.BodyNotRead("body", body);
         GenerateRequest? r;
         try
         {
-            r = JsonSerializer.Deserialize<GenerateRequest>(body, RequestJson);
+            r = JsonSerializer.Deserialize<GenerateRequest>(RequestRules.WithoutUtf8Bom(body.Data), RequestJson);
         }
         catch (JsonException e)
         {
@@ -163,7 +168,7 @@ public static class MirrorGanWebApp
         if (string.IsNullOrWhiteSpace(caption)) return Problems.Invalid("caption", "caption is missing or empty; give a description such as \"a small red circle on the left\".");
         if (caption.Length > o.MaxCaptionLength)
             return Problems.Invalid("caption", $"caption has {caption.Length:N0} characters; the limit is {o.MaxCaptionLength:N0} (MirrorGan:MaxCaptionLength).", o.MaxCaptionLength);
-        if (BadCharacter(caption) is { } bad) return Problems.Invalid("caption", $"caption contains {bad}; send plain text.");
+        if (RequestRules.BadCharacter(caption) is { } bad) return Problems.Invalid("caption", $"caption contains {bad}; send plain text.");
         caption = caption.Trim();
         int count = r.Count ?? 1;
         if (count < 1 || count > o.MaxCount)
@@ -203,64 +208,37 @@ public static class MirrorGanWebApp
         });
     }
 
-    private static async Task<IResult> CaptionAsync(HttpRequest request, IMirrorGanEngine engine, IOptions<WebServiceOptions> settings, CancellationToken cancellation)
+    private static async Task<IResult> CaptionAsync(HttpRequest request, IMirrorGanEngine engine, IOptions<WebServiceOptions> settings, DecodeGate decodeGate, CancellationToken cancellation)
     {
         var o = settings.Value;
         if (!engine.HasCaptioner) return Problems.Unavailable("image", "The loaded model holds no captioner.");
-        string type = request.ContentType ?? "";
-        byte[]? data;
-        if (type.StartsWith("multipart/form-data", StringComparison.OrdinalIgnoreCase))
-        {
-            bool tooLarge;
-            try
-            {
-                (data, tooLarge) = await BoundedBody.ReadMultipartFileAsync(request, "image", o.MaxUploadBytes, cancellation);
-            }
-            catch (Exception e) when (e is InvalidDataException or FormatException or IOException)
-            {
-                return Problems.Invalid("image", $"The multipart body cannot be read ({e.Message}).");
-            }
-            if (tooLarge) return Problems.TooLarge("image", o.MaxUploadBytes, "MirrorGan:MaxUploadBytes");
-            if (data is null) return Problems.Invalid("image", "The multipart body has no file part named 'image'.");
-        }
-        else if (IsImageType(type))
-        {
-            data = await BoundedBody.ReadAsync(request.Body, request.ContentLength, o.MaxUploadBytes, cancellation);
-            if (data is null) return Problems.TooLarge("image", o.MaxUploadBytes, "MirrorGan:MaxUploadBytes");
-        }
-        else
-        {
+        var kind = RequestRules.UploadKind(request.ContentType);
+        if (kind == RequestRules.Upload.Unsupported)
             return Problems.UnsupportedType("image", request.ContentType, "image/png, image/jpeg, or multipart/form-data with a file part 'image'");
+        BoundedBody.Body body;
+        try
+        {
+            body = kind == RequestRules.Upload.Multipart
+                ? await BoundedBody.ReadMultipartFileAsync(request, "image", o.MaxUploadBytes, cancellation)
+                : await BoundedBody.ReadAsync(request.Body, request.ContentLength, o.MaxUploadBytes, cancellation);
         }
+        catch (Exception e) when (e is InvalidDataException or FormatException or IOException)
+        {
+            return Problems.Invalid("image", $"The multipart body cannot be read ({e.Message}).");
+        }
+        if (body.Outcome == BoundedBody.Outcome.TooLarge) return Problems.TooLarge("image", o.MaxUploadBytes, "MirrorGan:MaxUploadBytes");
+        if (body.Outcome != BoundedBody.Outcome.Read) return Problems.BodyNotRead("image", body);
+        if (body.Data is null) return Problems.Invalid("image", "The multipart body has no file part named 'image'.");
 
-        var decoded = ImageCodec.TryDecode(data, o.MaxImageSide);
+        // Decoding runs inside the decode gate: each decode holds up to MaxImageSide² × 4 bytes of pixels, so the gate,
+        // not the number of concurrent uploads, bounds that memory.
+        ImageCodec.Decoded decoded;
+        using (await decodeGate.EnterAsync(cancellation))
+            decoded = ImageCodec.TryDecode(body.Data, o.MaxImageSide);
         if (decoded.Image is null) return Problems.Invalid("image", decoded.Error!);
         using var image = decoded.Image;
         var watch = Stopwatch.StartNew();
         string caption = await engine.CaptionAsync(image, cancellation);
         return Results.Json(new { caption, width = image.Width, height = image.Height, backend = engine.Backend, milliseconds = Math.Round(watch.Elapsed.TotalMilliseconds, 1) });
-    }
-
-    private static bool IsJson(string? contentType) =>
-        contentType is not null && (contentType.StartsWith("application/json", StringComparison.OrdinalIgnoreCase)
-            || (contentType.StartsWith("application/", StringComparison.OrdinalIgnoreCase) && contentType.Split(';')[0].EndsWith("+json", StringComparison.OrdinalIgnoreCase)));
-
-    private static bool IsImageType(string contentType)
-    {
-        var media = contentType.Split(';')[0].Trim();
-        return media.Equals("image/png", StringComparison.OrdinalIgnoreCase) || media.Equals("image/jpeg", StringComparison.OrdinalIgnoreCase);
-    }
-
-    /// <summary>The first control character or unpaired surrogate, described, or null.</summary>
-    private static string? BadCharacter(string text)
-    {
-        for (int i = 0; i < text.Length; i++)
-        {
-            char ch = text[i];
-            if (char.IsHighSurrogate(ch) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1])) { i++; continue; }
-            if (char.IsSurrogate(ch)) return $"an unpaired surrogate U+{(int)ch:X4} at index {i}";
-            if (char.IsControl(ch) && ch is not ('\t' or '\n' or '\r')) return $"the control character U+{(int)ch:X4} at index {i}";
-        }
-        return null;
     }
 }

@@ -17,6 +17,13 @@ internal static class Problems
         Make(StatusCodes.Status415UnsupportedMediaType, "Unsupported content type", field,
             $"Content-Type is '{got ?? "(none)"}'; send {expected}.", null);
 
+    /// <summary>Kestrel stopped reading the body: 408 when it arrived too slowly or ended early, else Kestrel's status.</summary>
+    public static IResult BodyNotRead(string field, BoundedBody.Body body) => body.Outcome == BoundedBody.Outcome.TimedOut
+        ? Make(StatusCodes.Status408RequestTimeout, "Request body timed out", field,
+            "The request body arrived too slowly or ended before its Content-Length; send the whole body at once.", null)
+        : Make(body.Status is >= 400 and < 500 ? body.Status : StatusCodes.Status400BadRequest, "Request body rejected", field,
+            "The request body is malformed at the HTTP level (for example a broken chunked encoding).", null);
+
     public static IResult Unavailable(string field, string detail) =>
         Make(StatusCodes.Status400BadRequest, "Not available for this model", field, detail, null);
 

@@ -1,9 +1,9 @@
 // The MirrorGAN web service sample: README "Web service".
 //   dotnet run --project samples/WebService -c Release -- --model ./mirrorgan-output/model.zip
+//   dotnet run --project samples/WebService -c Release -- --help
 using Microsoft.ML.MirrorGan.WebService;
 
-var app = MirrorGanWebApp.Build(args);
-app.Run();
+return WebServiceCommand.Run(args);
 
 /// <summary>The entry point; public so tests can host the app with <c>WebApplicationFactory&lt;Program&gt;</c>.</summary>
 public partial class Program

@@ -33,6 +33,9 @@ public sealed class WebServiceOptions
     /// </summary>
     public int MaxConcurrentInferences { get; set; }
 
+    /// <summary>Uploads decoded at the same time; each holds up to MaxImageSide² × 4 bytes of pixels while it decodes.</summary>
+    public int MaxConcurrentDecodes { get; set; } = 2;
+
     /// <summary>Intra-op threads of TorchSharp / ONNX Runtime (1: best on small shared machines).</summary>
     public int Threads { get; set; } = 1;
 

@@ -82,6 +82,7 @@ public sealed class MirrorGanTrainer : IEstimator<MirrorGanTransformer>
         var data = GlamTrainingData.Read(input, o.CaptionColumn, o.ImageColumn, network.FinalSize, text, m => ch.Warning(MessageSensitivity.None, m));
         ch.Info(MessageSensitivity.None, $"MirrorGan: {data.Count} captions, {data.Images.Length} images at {network.FinalSize} px read in {clock.Elapsed.TotalSeconds:F1} s; " +
             $"{network.Stages} stage(s), GF {network.GeneratorDim}, DF {network.DiscriminatorDim}, batch {o.BatchSize}, λ {o.StreamWeight}, device {device}.");
+        ch.Info(MessageSensitivity.None, $"MirrorGan: {TorchRuntime.CpuConvolutions}.");
         if (data.Count < o.BatchSize)
             throw new InvalidOperationException($"MirrorGanTrainer: {data.Count} training captions are fewer than BatchSize {o.BatchSize}; lower BatchSize or add rows.");
 
