@@ -8,7 +8,7 @@ namespace Microsoft.ML.MirrorGan.WebService;
 /// one line that names the setting, the value and the allowed range; then the service runs until stopped. Start-up
 /// failures (no model, a broken one) end with one line and exit code 1, never a stack trace.
 /// </summary>
-public static class WebServiceCommand
+public static partial class WebServiceCommand
 {
     /// <summary>Parses <paramref name="args"/>, runs the service and returns the process exit code.</summary>
     /// <param name="args">The command line.</param>
@@ -51,13 +51,25 @@ public static class WebServiceCommand
             Range("--max-decodes", "Uploads decoded at the same time (each holds up to max-image-side² × 4 bytes)", 2, 1, 64),
             Range("--threads", "Intra-op threads of TorchSharp / ONNX Runtime", 1, 1, 64),
         };
-        root.SetAction(_ =>
+        // ASP.NET Core configuration overrides (--Key=value, --Logging:LogLevel:Default=Debug; test hosts pass
+        // --contentRoot=... and --applicationName=...) go through to the host; any other unknown token is an error.
+        root.TreatUnmatchedTokensAsErrors = false;
+        root.SetAction(r =>
         {
+            var unknown = r.UnmatchedTokens.Where(t => !HostSetting().IsMatch(t)).ToList();
+            if (unknown.Count > 0)
+            {
+                r.InvocationConfiguration.Error.WriteLine($"error: unknown argument '{unknown[0]}'; see --help (configuration keys are passed as --Key=value).");
+                return 2;
+            }
             run(args);
             return 0;
         });
         return root;
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^--[A-Za-z][A-Za-z0-9_:.]*=")]
+    private static partial System.Text.RegularExpressions.Regex HostSetting();
 
     private static Option<int> Range(string name, string description, int fallback, int min, int max)
     {
