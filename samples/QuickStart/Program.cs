@@ -37,6 +37,28 @@ var emaBn = new Option<int?>("--ema-bn-batches") { Description = "Batches that r
 var emaDecay = new Option<double?>("--ema-decay") { Description = "Decay of the EMA of G's weights (default: the preset's)" };
 var stemDropout = new Option<double?>("--stem-dropout") { Description = "Dropout on TextEmbed's word embeddings during DAMSM pretraining (default: the preset's, 0.5)" };
 var stemGamma3 = new Option<double?>("--stem-gamma3") { Description = "DAMSM sentence-loss sharpness γ3 (default: the preset's, 10)" };
+// Range checks before anything runs: one line naming the setting, the value and the allowed range.
+Range(iterations, 1, 1e9);
+Range(ganMinutes, 0.01, 1e5);
+Range(lambda, 0, 1e6);
+Range(threads, 0, 64);
+Range(stemSeconds, 0, 86_400);
+Range(streamSeconds, 0, 86_400);
+Range(batchSize, 1, 4096);
+Range(gf, 1, 1024);
+Range(lr, 1e-8, 1);
+Range(dLr, 1e-8, 1);
+Range(stemLr, 1e-8, 1);
+Range(stemBatch, 2, 4096);
+Range(stemImageSize, 16, 1024);
+Range(streamImageSize, 16, 1024);
+Range(emaBn, 0, 1_000_000);
+Range(emaDecay, 0, 1);
+Range(stemDropout, 0, 0.99);
+Range(stemGamma3, 1e-3, 1e3);
+dataset.AcceptOnlyFromAmong("shapes", "fashion-mnist", "cub", "coco");
+preset.AcceptOnlyFromAmong("tiny", "cub", "coco");
+
 foreach (var o in new Option[] { stemDropout, stemGamma3, resume, emaBn, emaDecay, dataset, dataPath, preset, iterations, ganMinutes, output, device, seed, lambda, threads, stemSeconds, streamSeconds, batchSize, ablation, diagnose, pretrained, initAttention, gf, lr, stemBackbone, stemImageSize, stemBatch, stemLr, dLr, streamBackbone, streamImageSize }) root.Options.Add(o);
 root.SetAction(r => TrainJob.Run(new TrainSettings(
     r.GetValue(dataset)!, r.GetValue(dataPath), r.GetValue(preset), r.GetValue(iterations), r.GetValue(ganMinutes), r.GetValue(output)!,
@@ -52,6 +74,7 @@ root.SetAction(r => TrainJob.Run(new TrainSettings(
 // The verbs run torch with 1 intra-op thread unless told otherwise, like the main job: libtorch's default (one per core)
 // made the evaluate verb ~5x slower on the shared 2-core machine (docs/PERFORMANCE.md, "cheap wins").
 var verbThreads = new Option<int>("--threads") { Description = "Torch intra-op threads (1 is fastest on a busy 2-core machine)", DefaultValueFactory = _ => 1 };
+Range(verbThreads, 1, 64);
 int Threads(ParseResult r)
 {
     TorchSharp.torch.set_num_threads(Math.Max(1, r.GetValue(verbThreads)));
@@ -99,4 +122,16 @@ catch (Exception e) when (e is IOException or ArgumentException or InvalidOperat
     // Usage and data problems: the message says what and how to fix it; a stack trace would only hide it.
     Console.Error.WriteLine($"error: {e.Message}");
     return 1;
+}
+
+static void Range<T>(Option<T> option, double min, double max)
+{
+    option.Validators.Add(result =>
+    {
+        object? value = result.GetValueOrDefault<T>();
+        if (value is null) return;
+        double v = Convert.ToDouble(value, System.Globalization.CultureInfo.InvariantCulture);
+        if (!(v >= min && v <= max))
+            result.AddError(FormattableString.Invariant($"{option.Name} is {v}; it must be {min} to {max}."));
+    });
 }

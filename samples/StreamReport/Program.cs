@@ -10,10 +10,30 @@ using Microsoft.ML.MirrorGan.Data;
 using Microsoft.ML.MirrorGan.Evaluation;
 using Microsoft.ML.MirrorGan.Imaging;
 using Microsoft.ML.MirrorGan.Text;
+using System.CommandLine;
 using TorchSharp;
 
-string which = args.Length > 0 ? args[0] : "shapes";
-int seconds = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 290;
+var datasetArgument = new Argument<string>("dataset") { Description = "shapes | fashion (default shapes)", DefaultValueFactory = _ => "shapes", Arity = ArgumentArity.ZeroOrOne };
+datasetArgument.AcceptOnlyFromAmong("shapes", "fashion");
+var secondsArgument = new Argument<int>("seconds") { Description = "Training budget in seconds (1 to 86,400; default 290)", DefaultValueFactory = _ => 290, Arity = ArgumentArity.ZeroOrOne };
+secondsArgument.Validators.Add(r =>
+{
+    int v = r.GetValueOrDefault<int>();
+    if (v is < 1 or > 86_400) r.AddError($"seconds is {v}; it must be 1 to 86,400.");
+});
+var command = new RootCommand("STREAM captioner report: pretrains on Shapes or Fashion-MNIST within a time budget and prints held-out caption accuracy and BLEU-1..4.");
+command.Arguments.Add(datasetArgument);
+command.Arguments.Add(secondsArgument);
+string which = "shapes";
+int seconds = 290;
+command.SetAction(r =>
+{
+    which = r.GetValue(datasetArgument)!;
+    seconds = r.GetValue(secondsArgument);
+    return -1; // parsed: run below
+});
+int parsed = command.Parse(args).Invoke();
+if (parsed != -1) return parsed; // --help (0) or a bad argument (1)
 var ml = new MLContext(seed: 1);
 ml.Log += (_, e) => { if (e.Kind == Microsoft.ML.Runtime.ChannelMessageKind.Info && e.Source.Contains("StreamCaptioner", StringComparison.Ordinal)) Console.WriteLine(e.Message); };
 var options = new StreamCaptionerOptions
@@ -33,18 +53,7 @@ var options = new StreamCaptionerOptions
 };
 Console.WriteLine($"torch threads {torch.get_num_threads()}, {Environment.ProcessorCount} logical CPUs; budget {seconds} s; " +
     $"backbone {options.Backbone}, embed {options.EmbedSize}, hidden {options.HiddenSize}, batch {options.BatchSize}, lr {options.LearningRate}");
-return which switch
-{
-    "shapes" => Shapes(),
-    "fashion" => Fashion(),
-    _ => Usage(),
-};
-
-int Usage()
-{
-    Console.Error.WriteLine("usage: StreamReport shapes|fashion [seconds]");
-    return 2;
-}
+return which == "shapes" ? Shapes() : Fashion();
 
 int Shapes()
 {

@@ -47,7 +47,7 @@ public static partial class WebServiceCommand
             Range("--max-count", "Most images one generate request may ask for", 8, 1, 64),
             Range("--max-upload-bytes", "Largest image upload, in bytes", 2 * 1024 * 1024, 1024, 64 * 1024 * 1024),
             Range("--max-image-side", "Largest width or height of an upload, in pixels (read from its header first)", 2048, 16, 8192),
-            Range("--max-concurrency", "Model runs at the same time (0: 1 for TorchSharp, one per core for ONNX Runtime)", 0, 0, 64),
+            Range("--max-concurrency", "Model runs at the same time (0: 1 for TorchSharp, no limit for ONNX Runtime)", 0, 0, 64),
             Range("--max-decodes", "Uploads decoded at the same time (each holds up to max-image-side² × 4 bytes)", 2, 1, 64),
             Range("--threads", "Intra-op threads of TorchSharp / ONNX Runtime", 1, 1, 64),
         };

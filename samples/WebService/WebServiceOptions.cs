@@ -49,6 +49,7 @@ public sealed class WebServiceOptions
         if (MaxJsonBytes < 256) throw new InvalidOperationException($"MirrorGan:MaxJsonBytes is {MaxJsonBytes}; it must be at least 256.");
         if (MaxUploadBytes < 1024) throw new InvalidOperationException($"MirrorGan:MaxUploadBytes is {MaxUploadBytes}; it must be at least 1024.");
         if (MaxImageSide < 16) throw new InvalidOperationException($"MirrorGan:MaxImageSide is {MaxImageSide}; it must be at least 16.");
+        if (MaxConcurrentDecodes < 1) throw new InvalidOperationException($"MirrorGan:MaxConcurrentDecodes is {MaxConcurrentDecodes}; it must be at least 1.");
         if (Threads < 1) throw new InvalidOperationException($"MirrorGan:Threads is {Threads}; it must be at least 1.");
         if (MaxConcurrentInferences < 0) throw new InvalidOperationException($"MirrorGan:MaxConcurrentInferences is {MaxConcurrentInferences}; use 0 (default) or more.");
     }

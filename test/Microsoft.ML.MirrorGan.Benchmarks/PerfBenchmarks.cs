@@ -23,36 +23,6 @@ namespace Microsoft.ML.MirrorGan.Benchmarks;
 /// </summary>
 internal static class PerfBenchmarks
 {
-    /// <summary>Runs a verb of this class; false when <paramref name="args"/> names none.</summary>
-    public static bool TryRun(string[] args, out int exitCode)
-    {
-        exitCode = 0;
-        int Int(int i, int fallback) => args.Length > i ? int.Parse(args[i], CultureInfo.InvariantCulture) : fallback;
-        switch (args[0])
-        {
-            case "train-split":
-                torch.set_num_threads(Int(4, 1));
-                string preset = args.Length > 1 ? args[1] : "tiny";
-                // A CUB step takes seconds to minutes on 2 shared cores: one warm-up step there, two for tiny.
-                TrainSplit(preset, Int(2, 4), Int(3, 20), Int(5, preset == "cub" ? 1 : 2));
-                return true;
-            case "gflops":
-                torch.set_num_threads(Int(1, 1));
-                Gflops();
-                return true;
-            case "gen-memory":
-                torch.set_num_threads(Int(3, 1));
-                GenerationMemory(args.Length > 1 ? args[1] : "cub", Int(2, 8));
-                return true;
-            case "eval-passes":
-                torch.set_num_threads(Int(3, 1));
-                EvaluationPasses(args.Length > 1 ? args[1] : "mirrorgan-output/model.zip", Int(2, 300));
-                return true;
-            default:
-                return false;
-        }
-    }
-
     // ---------------------------------------------------------------------------------------------------------------
     // The preset's networks
 

@@ -33,7 +33,7 @@ public sealed class FuzzTests : IClassFixture<ApiTests.Host>
         var random = new Random(seed);
         var statuses = new Dictionary<int, int>();
         var failures = new List<string>();
-        long rssStart = Rss(), rssPeak = rssStart;
+        long rssStart = ProcessMemory.Rss(), rssPeak = rssStart;
         var watch = Stopwatch.StartNew();
         int requests = 0;
         while (watch.Elapsed.TotalSeconds < seconds)
@@ -55,7 +55,7 @@ public sealed class FuzzTests : IClassFixture<ApiTests.Host>
                 if (status >= 500 || (status >= 400 && media != "application/problem+json"))
                     failures.Add($"{r.Path} {r.ContentType} ({r.Body.Length} bytes, {r.What}): {status} {media} {text[..Math.Min(300, text.Length)]}");
             }
-            rssPeak = Math.Max(rssPeak, Rss());
+            rssPeak = Math.Max(rssPeak, ProcessMemory.Rss());
         }
         using var health = await _client.GetAsync("/health");
         string report = $"fuzz seed {seed}: {requests} requests in {watch.Elapsed.TotalSeconds:F1} s; statuses " +
@@ -209,11 +209,4 @@ public sealed class FuzzTests : IClassFixture<ApiTests.Host>
         return (type, body.ToArray());
     }
 
-    private static long Rss()
-    {
-        foreach (var line in File.ReadLines("/proc/self/status"))
-            if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
-                return long.Parse(line[6..].Trim().Split(' ')[0]) * 1024;
-        return 0;
-    }
 }

@@ -210,33 +210,11 @@ public sealed class HostileInputTests : IClassFixture<ApiTests.Host>
         Assert.Single(error.ToString().Trim().Split('\n'));
     }
 
-    private static long RssBytes()
-    {
-        foreach (var line in File.ReadLines("/proc/self/status"))
-            if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
-                return long.Parse(line[6..].Trim().Split(' ')[0]) * 1024;
-        return 0;
-    }
 
-    /// <summary>Peak RSS growth (MB) while <paramref name="work"/> runs, sampled every 10 ms.</summary>
     private static async Task<double> PeakRssGrowthMb(Func<Task> work)
     {
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        long start = RssBytes(), peak = start;
-        using var stop = new CancellationTokenSource();
-        var sampler = Task.Run(async () =>
-        {
-            while (!stop.IsCancellationRequested)
-            {
-                peak = Math.Max(peak, RssBytes());
-                await Task.Delay(10);
-            }
-        });
-        await work();
-        stop.Cancel();
-        await sampler;
-        return (Math.Max(peak, RssBytes()) - start) / 1e6;
+        var (start, peak) = await ProcessMemory.PeakDuring(work);
+        return (peak - start) / 1e6;
     }
 
     /// <summary>A 2,048² PNG (a few kilobytes: flat colour with a square) that decodes to 16 MB of pixels.</summary>
@@ -279,7 +257,7 @@ public sealed class HostileInputTests : IClassFixture<ApiTests.Host>
         HttpStatusCode[] uploads = Array.Empty<HttpStatusCode>(), generations = Array.Empty<HttpStatusCode>();
         double uploadMb = await PeakRssGrowthMb(async () => uploads = await Task.WhenAll(Enumerable.Range(0, 16).Select(_ => Task.Run(Upload))));
         double generateMb = await PeakRssGrowthMb(async () => generations = await Task.WhenAll(Enumerable.Range(0, 16).Select(i => Task.Run(() => Generate(i)))));
-        string report = $"{backend}: peak RSS growth, 16 concurrent 2048² uploads {uploadMb:F0} MB; 16 concurrent count={TestLimits.MaxCount} generations {generateMb:F0} MB; RSS now {RssBytes() / 1e6:F0} MB";
+        string report = $"{backend}: peak RSS growth, 16 concurrent 2048² uploads {uploadMb:F0} MB; 16 concurrent count={TestLimits.MaxCount} generations {generateMb:F0} MB; RSS now {ProcessMemory.Rss() / 1e6:F0} MB";
         _out.WriteLine(report);
         Console.WriteLine(report);
         Assert.All(uploads, s => Assert.Equal(HttpStatusCode.OK, s));

@@ -113,7 +113,7 @@ public sealed class KestrelTests
         var failures = new List<string>();
         int next = -1;
         var wall = Stopwatch.StartNew();
-        var workers = Enumerable.Range(0, concurrency).Select(_ => Task.Run(async () =>
+        var (rssStart, rssPeak) = await ProcessMemory.PeakDuring(() => Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => Task.Run(async () =>
         {
             int i;
             while ((i = Interlocked.Increment(ref next)) < total)
@@ -132,8 +132,7 @@ public sealed class KestrelTests
                 }
                 latencies[i] = watch.Elapsed.TotalMilliseconds;
             }
-        })).ToArray();
-        await Task.WhenAll(workers);
+        }))));
         wall.Stop();
 
         Array.Sort(latencies);
@@ -142,7 +141,8 @@ public sealed class KestrelTests
         string report = $"load run: {total} requests, concurrency {concurrency}, model {health.GetProperty("model").GetString()} " +
             $"({health.GetProperty("imageSize").GetInt32()} px, {health.GetProperty("backend").GetString()}), errors {failures.Count}, " +
             $"p50 {Percentile(0.50):F1} ms, p95 {Percentile(0.95):F1} ms, max {latencies[^1]:F1} ms, " +
-            $"{total / wall.Elapsed.TotalSeconds:F1} requests/s, {Environment.ProcessorCount} cores, loadavg {load}";
+            $"{total / wall.Elapsed.TotalSeconds:F1} requests/s, RSS {rssStart / 1e6:F0} → peak {rssPeak / 1e6:F0} MB (test process, service in-process), " +
+            $"{Environment.ProcessorCount} cores, loadavg {load}";
         _out.WriteLine(report);
         Console.WriteLine(report);
         Assert.True(failures.Count == 0, string.Join("\n", failures.Take(10)));
@@ -180,4 +180,5 @@ public sealed class KestrelTests
         // ONNX Runtime's captioner decodes exactly as TorchSharp's (README "ONNX export"): the same words.
         Assert.Equal(_model.SceneCaption, JsonDocument.Parse(await c.Content.ReadAsStringAsync()).RootElement.GetProperty("caption").GetString());
     }
+
 }

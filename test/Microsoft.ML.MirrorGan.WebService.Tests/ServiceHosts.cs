@@ -81,3 +81,37 @@ public static class Artefacts
         }
     }
 }
+
+/// <summary>This process's resident memory (the service runs in-process in these tests).</summary>
+public static class ProcessMemory
+{
+    /// <summary>VmRSS from /proc/self/status, in bytes.</summary>
+    public static long Rss()
+    {
+        foreach (var line in File.ReadLines("/proc/self/status"))
+            if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+                return long.Parse(line[6..].Trim().Split(' ')[0]) * 1024;
+        return 0;
+    }
+
+    /// <summary>RSS before <paramref name="work"/> and its peak while it runs (sampled every 10 ms), in bytes.</summary>
+    public static async Task<(long Start, long Peak)> PeakDuring(Func<Task> work)
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        long start = Rss(), peak = start;
+        using var stop = new CancellationTokenSource();
+        var sampler = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                peak = Math.Max(peak, Rss());
+                await Task.Delay(10);
+            }
+        });
+        await work();
+        stop.Cancel();
+        await sampler;
+        return (start, Math.Max(peak, Rss()));
+    }
+}

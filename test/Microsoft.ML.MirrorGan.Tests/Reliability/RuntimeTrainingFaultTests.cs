@@ -53,6 +53,15 @@ public class RuntimeTrainingFaultTests : IClassFixture<GlamFixture>
         }
     }
 
+    /// <summary>A 4-iteration trainer that writes its checkpoint to <paramref name="folder"/> after every iteration.</summary>
+    private MirrorGanTrainer CheckpointingEveryIteration(string folder)
+    {
+        var o = _f.Options(4);
+        o.CheckpointFolder = folder;
+        o.CheckpointEvery = 1;
+        return _f.Ml.Transforms.MirrorGan(o);
+    }
+
     [Theory]
     [InlineData("D0", "D0", double.NaN)]
     [InlineData("adversarial", "G_adversarial", double.PositiveInfinity)]
@@ -62,10 +71,7 @@ public class RuntimeTrainingFaultTests : IClassFixture<GlamFixture>
     {
         Reference();
         using var dir = TestPaths.NewTempDir();
-        var o = _f.Options(4);
-        o.CheckpointFolder = dir.Path;
-        o.CheckpointEvery = 1;
-        var trainer = _f.Ml.Transforms.MirrorGan(o);
+        var trainer = CheckpointingEveryIteration(dir.Path);
         int calls = 0;
         // Iteration 2 (0-based: the third step) goes bad; iterations 0 and 1 were checkpointed.
         trainer.LossHook = (name, t) => name == hookName && ++calls == 3 ? t * bad : t;
@@ -87,10 +93,7 @@ public class RuntimeTrainingFaultTests : IClassFixture<GlamFixture>
     {
         Reference();
         using var dir = TestPaths.NewTempDir();
-        var o = _f.Options(4);
-        o.CheckpointFolder = dir.Path;
-        o.CheckpointEvery = 1;
-        var trainer = _f.Ml.Transforms.MirrorGan(o);
+        var trainer = CheckpointingEveryIteration(dir.Path);
         int calls = 0;
         // What a wrong native convolution did: the forward and every loss stay finite, the gradients are NaN. The
         // unselected branch of `where` contributes 0 to the value and 0·NaN = NaN to the gradient.

@@ -1,0 +1,54 @@
+namespace Microsoft.ML.MirrorGan.Tests.Reliability;
+
+/// <summary>
+/// Every command-line tool (the QuickStart and its verbs, the benchmarks, the STREAM report; the web service has its
+/// own in its test project) answers --help with exit code 0, and a bad setting with one line naming the setting, the
+/// value and the allowed range, a non-zero exit code and no stack trace, before anything runs.
+/// </summary>
+public class CommandLineTests
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(2);
+
+    public static TheoryData<string, string[], string> Helps => new()
+    {
+        { "QuickStart", new[] { "--help" }, "--gan-minutes" },
+        { "QuickStart", new[] { "generate", "--help" }, "--prompts" },
+        { "QuickStart", new[] { "caption", "--help" }, "--images" },
+        { "QuickStart", new[] { "evaluate", "--help" }, "--dataset" },
+        { "Benchmarks", new[] { "--help" }, "train-split" },
+        { "Benchmarks", new[] { "train-split", "--help" }, "warm-up" },
+        { "StreamReport", new[] { "--help" }, "seconds" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Helps))]
+    public void Help_exits_0_and_lists_the_settings(string tool, string[] args, string expected)
+    {
+        var (exit, output) = ChildProcess.RunDotnet(Path.GetFullPath(TestPaths.Metadata(tool)), Timeout, args);
+        Assert.True(exit == 0, output);
+        Assert.Contains(expected, output);
+    }
+
+    public static TheoryData<string, string[], string> BadValues => new()
+    {
+        { "QuickStart", new[] { "--threads", "many" }, "'many'" },
+        { "QuickStart", new[] { "--threads", "99" }, "--threads is 99; it must be 0 to 64." },
+        { "QuickStart", new[] { "generate", "--model", "m.zip", "--prompts", "p.txt", "--out", "o", "--threads", "0" }, "--threads is 0; it must be 1 to 64." },
+        { "QuickStart", new[] { "evaluate", "--model", "m.zip", "--dataset", "mnist" }, "'mnist'" },
+        { "Benchmarks", new[] { "train-split", "tiny", "0" }, "batch is 0; it must be 1 to 4,096." },
+        { "Benchmarks", new[] { "soak", "10", "-5" }, "predictions is -5; it must be 0 to 100,000,000." },
+        { "Benchmarks", new[] { "train-split", "huge" }, "'huge'" },
+        { "StreamReport", new[] { "shapes", "0" }, "seconds is 0; it must be 1 to 86,400." },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadValues))]
+    public void A_bad_setting_exits_non_zero_with_the_setting_and_no_stack_trace(string tool, string[] args, string expected)
+    {
+        var (exit, output) = ChildProcess.RunDotnet(Path.GetFullPath(TestPaths.Metadata(tool)), Timeout, args);
+        Assert.True(exit != 0, output);
+        Assert.Contains(expected, output);
+        Assert.DoesNotContain("   at ", output);
+        Assert.DoesNotContain("Unhandled exception", output);
+    }
+}
