@@ -234,9 +234,11 @@ public sealed class HostileInputTests : IClassFixture<ApiTests.Host>
     [Theory]
     [InlineData("--model")]
     [InlineData("--onnx")]
-    public async Task Sixteen_concurrent_2048px_uploads_and_sixteen_count_4_generations_stay_within_the_memory_bound(string backend)
+    public async Task Sixteen_concurrent_2048px_uploads_and_sixteen_count_8_generations_stay_within_the_memory_bound(string backend)
     {
-        await using var host = await KestrelHost.StartAsync(TestLimits.Args(backend, backend == "--model" ? _model.ModelPath : _model.OnnxFolder, "http://127.0.0.1:0"));
+        var args = TestLimits.Args(backend, backend == "--model" ? _model.ModelPath : _model.OnnxFolder, "http://127.0.0.1:0");
+        args[Array.IndexOf(args, "--max-count") + 1] = "8"; // the service's default limit, which the generations use
+        await using var host = await KestrelHost.StartAsync(args);
         using var client = new HttpClient { BaseAddress = host.Address, Timeout = TimeSpan.FromMinutes(2) };
         var png = LargePng();
         async Task<HttpStatusCode> Upload()
@@ -248,7 +250,7 @@ public sealed class HostileInputTests : IClassFixture<ApiTests.Host>
         }
         async Task<HttpStatusCode> Generate(int seed)
         {
-            using var content = new StringContent(JsonSerializer.Serialize(new { caption = _model.Captions[0], seed, count = TestLimits.MaxCount }), Encoding.UTF8, "application/json");
+            using var content = new StringContent(JsonSerializer.Serialize(new { caption = _model.Captions[0], seed, count = 8 }), Encoding.UTF8, "application/json");
             using var r = await client.PostAsync("/api/generate", content);
             return r.StatusCode;
         }
@@ -257,7 +259,7 @@ public sealed class HostileInputTests : IClassFixture<ApiTests.Host>
         HttpStatusCode[] uploads = Array.Empty<HttpStatusCode>(), generations = Array.Empty<HttpStatusCode>();
         double uploadMb = await PeakRssGrowthMb(async () => uploads = await Task.WhenAll(Enumerable.Range(0, 16).Select(_ => Task.Run(Upload))));
         double generateMb = await PeakRssGrowthMb(async () => generations = await Task.WhenAll(Enumerable.Range(0, 16).Select(i => Task.Run(() => Generate(i)))));
-        string report = $"{backend}: peak RSS growth, 16 concurrent 2048² uploads {uploadMb:F0} MB; 16 concurrent count={TestLimits.MaxCount} generations {generateMb:F0} MB; RSS now {ProcessMemory.Rss() / 1e6:F0} MB";
+        string report = $"{backend}: peak RSS growth, 16 concurrent 2048² uploads {uploadMb:F0} MB; 16 concurrent count=8 generations {generateMb:F0} MB; RSS now {ProcessMemory.Rss() / 1e6:F0} MB";
         _out.WriteLine(report);
         Console.WriteLine(report);
         Assert.All(uploads, s => Assert.Equal(HttpStatusCode.OK, s));
