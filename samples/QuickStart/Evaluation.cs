@@ -88,7 +88,7 @@ internal static class Evaluation
     /// <summary>
     /// Reads the generated images and their re-captions in ONE pass. Two GetColumn calls would run the chain twice:
     /// the caption column's cursor regenerates every image (nothing is cached between cursors), so generation cost
-    /// doubled (docs/PERFORMANCE.md, "cheap wins").
+    /// doubled (docs/performance.md, "cheap wins").
     /// </summary>
     private static (MLImage[] Images, string[]? Captions) GenerateAndCaption(IDataView output)
     {

@@ -72,7 +72,7 @@ root.SetAction(r => TrainJob.Run(new TrainSettings(
 }));
 
 // The verbs run torch with 1 intra-op thread unless told otherwise, like the main job: libtorch's default (one per core)
-// made the evaluate verb ~5x slower on the shared 2-core machine (docs/PERFORMANCE.md, "cheap wins").
+// made the evaluate verb ~5x slower on the shared 2-core machine (docs/performance.md, "cheap wins").
 var verbThreads = new Option<int>("--threads") { Description = "Torch intra-op threads (1 is fastest on a busy 2-core machine)", DefaultValueFactory = _ => 1 };
 Range(verbThreads, 1, 64);
 int Threads(ParseResult r)

@@ -11,7 +11,7 @@ using static TorchSharp.torch;
 namespace Microsoft.ML.MirrorGan.Benchmarks;
 
 /// <summary>
-/// docs/PERFORMANCE.md's measurements, one verb each (every one prints the machine's load average with its numbers):
+/// docs/performance.md's measurements, one verb each (every one prints the machine's load average with its numbers):
 /// <list type="bullet">
 /// <item><c>train-split PRESET BATCH [steps] [threads] [warm-up steps]</c>: one GAN training step split into its phases.</item>
 /// <item><c>gflops [threads]</c>: achieved GFLOP/s of generation and of the G forward in training vs an sgemm peak of the same process.</item>

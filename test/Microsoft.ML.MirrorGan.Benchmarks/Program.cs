@@ -5,7 +5,7 @@
 //   scalar-race                                    TorchSharp Scalar lifetime race, with and without TorchGcGuard
 //   glam-memory [steps] [threads] [tiny]           RSS every 50 GAN steps; "tiny" uses the Tiny preset's network
 //   fuzz-models [cases] [seed] [zip|onnx|both] [timeout s] [summary.json]   mutated model zips / ONNX files, child processes
-//   train-split tiny|cub BATCH [steps] [threads] [warm-up]  one GAN step split into phases (docs/PERFORMANCE.md)
+//   train-split tiny|cub BATCH [steps] [threads] [warm-up]  one GAN step split into phases (docs/performance.md)
 //   gflops [threads]                               sgemm peak vs achieved GFLOP/s of CUB generation / G forward
 //   gen-memory tiny|cub BATCH [threads]            peak RSS (VmHWM) while generating
 //   eval-passes MODEL.zip [prompts] [threads]      QuickStart evaluation read: two GetColumn calls vs one cursor
@@ -111,7 +111,7 @@ var preset = Choice("preset", "Networks of this preset", "tiny", "tiny", "cub");
 var batch = Int("batch", "Batch size", 4, 1, 4096);
 var steps = Int("steps", "Timed steps", 20, 1, 1_000_000);
 var warmup = Int("warm-up", "Untimed steps first (default: 2 for tiny, 1 for cub)", -1, -1, 1000);
-Verb("train-split", "One GAN step split into phases (docs/PERFORMANCE.md).",
+Verb("train-split", "One GAN step split into phases (docs/performance.md).",
     r => Threads(r.GetValue(threads)) + Run(() => PerfBenchmarks.TrainSplit(r.GetValue(preset)!, r.GetValue(batch), r.GetValue(steps),
         r.GetValue(warmup) >= 0 ? r.GetValue(warmup) : r.GetValue(preset) == "cub" ? 1 : 2)), preset, batch, steps, threads, warmup);
 Verb("gflops", "sgemm peak vs achieved GFLOP/s of CUB generation and G forward.", r => Threads(r.GetValue(threads)) + Run(PerfBenchmarks.Gflops), threads);

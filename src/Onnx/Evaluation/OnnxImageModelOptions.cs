@@ -3,7 +3,7 @@ namespace Microsoft.ML.MirrorGan.Onnx.Evaluation;
 /// <summary>How pixels are scaled before they enter an ONNX image model (images arrive as RGB in [−1, 1]).</summary>
 public enum OnnxImageNormalization
 {
-    /// <summary>RGB in [−1, 1], unchanged: the generator's range, and the TF Inception evaluators' (spec §7.1).</summary>
+    /// <summary>RGB in [−1, 1], unchanged: the generator's range, and the TF Inception evaluators' (docs/paper-fidelity.md).</summary>
     MinusOneToOne,
     /// <summary>RGB in [0, 1].</summary>
     ZeroToOne,
@@ -53,7 +53,7 @@ public sealed class OnnxImageModelOptions
 
     /// <summary>
     /// Classifiers only: how many leading outputs to drop before the softmax (1 for StackGAN's birds Inception, whose
-    /// logit 0 is "background", spec §7.1; 1 for TF-slim ImageNet models with 1001 outputs). Default 0.
+    /// logit 0 is "background", docs/paper-fidelity.md; 1 for TF-slim ImageNet models with 1001 outputs). Default 0.
     /// </summary>
     public int DropLeadingOutputs { get; set; }
 }

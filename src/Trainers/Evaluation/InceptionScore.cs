@@ -1,7 +1,7 @@
 namespace Microsoft.ML.MirrorGan.Evaluation;
 
 /// <summary>
-/// Inception Score (Salimans et al. 2016) as MirrorGAN/AttnGAN/StackGAN report it (spec §7.1):
+/// Inception Score (Salimans et al. 2016) as MirrorGAN/AttnGAN/StackGAN report it (docs/paper-fidelity.md):
 /// IS = exp(E_x KL(p(y|x) ‖ p(y))), with p(y) the mean of p(y|x) over the split, computed on each of
 /// <c>splits</c> consecutive splits (no shuffling, like the original <c>inception_score.py</c>) and reported as the mean ±
 /// population standard deviation over the splits. Ranges from 1 (every image gets the same distribution) to the number

@@ -40,7 +40,7 @@ public sealed class MirrorGanEvaluationOptions
 }
 
 /// <summary>
-/// Gathers the metrics that apply to a set of generated images (spec §7): Inception Score and class accuracy with a
+/// Gathers the metrics that apply to a set of generated images (docs/paper-fidelity.md): Inception Score and class accuracy with a
 /// classifier, Fréchet distance to real images with a feature network, R-precision with a STEM model, STREAM BLEU of
 /// re-descriptions, and Shapes semantic accuracy. The result serialises to JSON (<see cref="MirrorGanEvaluationReport.ToJson"/>).
 /// </summary>

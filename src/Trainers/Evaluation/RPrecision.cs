@@ -15,7 +15,7 @@ public sealed record FoldScore(double Mean, double StdDev, int Count, int Folds)
 }
 
 /// <summary>
-/// R-precision as AttnGAN defines it (spec §2.3): for each image, its true caption plus
+/// R-precision as AttnGAN defines it (docs/paper-fidelity.md): for each image, its true caption plus
 /// <see cref="Candidates"/> − 1 captions of images of other classes are ranked by the cosine between the image's
 /// DAMSM global feature and each caption's sentence feature; a hit is the true caption ranked first (R = 1). The
 /// hits are shuffled and split into folds; the result is the mean ± std of the fold hit rates. Works on real or

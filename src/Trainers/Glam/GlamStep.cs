@@ -12,7 +12,7 @@ internal sealed record GlamForward(MirrorGanGeneration Generation, Tensor Senten
 internal sealed record GlamStepLosses(double[] Discriminator, double Adversarial, double Stream, double Kl, double Generator);
 
 /// <summary>
-/// One MirrorGAN iteration (spec §6.3) on a length-sorted batch: z ~ N(0, I); one G forward; each stage's D updated on
+/// One MirrorGAN iteration (docs/paper-fidelity.md) on a length-sorted batch: z ~ N(0, I); one G forward; each stage's D updated on
 /// (real, fake.detach(), real with the neighbour's caption); then L_G = Σ stages (uncond + cond) + λ·L_stream(final image)
 /// + w_KL·KL, one Adam step; then G's EMA. Everything runs inside a dispose scope, so no tensor outlives the step.
 /// </summary>

@@ -5,9 +5,9 @@ using Microsoft.ML.MirrorGan.Stem;
 namespace Microsoft.ML.MirrorGan.Glam;
 
 /// <summary>
-/// Options of <see cref="MirrorGanTrainer"/>. The defaults are the paper's (spec §0, §6): Adam 2e-4 (β 0.5/0.999) for G
+/// Options of <see cref="MirrorGanTrainer"/>. The defaults are the paper's (docs/paper-fidelity.md): Adam 2e-4 (β 0.5/0.999) for G
 /// and every D, EMA 0.999, CA KL weight 1, λ = 20. <see cref="Tiny"/> adds the settings a small CPU model needs to learn
-/// in minutes (layer-normalised sentence, KL 0.02, lr 6e-4; measured in PLATFORM_FACTS).
+/// in minutes (layer-normalised sentence, KL 0.02, lr 6e-4; measured with a small reference model on the project's CPUs).
 /// </summary>
 public sealed class MirrorGanTrainerOptions
 {

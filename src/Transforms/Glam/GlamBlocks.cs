@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 
 namespace Microsoft.ML.MirrorGan.Glam;
 
-/// <summary>The building blocks of AttnGAN/MirrorGAN generators (spec §3), with the original's bias flags.</summary>
+/// <summary>The building blocks of AttnGAN/MirrorGAN generators (docs/paper-fidelity.md), with the original's bias flags.</summary>
 internal static class GlamBlocks
 {
     public static Conv2d Conv3x3(long inChannels, long outChannels) => nn.Conv2d(inChannels, outChannels, 3, padding: 1, bias: false);

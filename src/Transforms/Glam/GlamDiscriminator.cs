@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace Microsoft.ML.MirrorGan.Glam;
 
 /// <summary>
-/// One stage's discriminator (D_NET64/128/256, spec §4): a ×16 down-sampling encoder (plus extra blocks at 128
+/// One stage's discriminator (D_NET64/128/256, docs/paper-fidelity.md): a ×16 down-sampling encoder (plus extra blocks at 128
 /// and 256 px) to 8·DF×4×4, an unconditional logit head and a sentence-conditional one. Heads return logits: the
 /// original applies a sigmoid and then BCE, which is the same loss as BCE-with-logits on these logits, but overflows
 /// (and libtorch's BCE throws a native error) once a logit saturates or a NaN arrives; the losses therefore take

@@ -13,7 +13,7 @@ public sealed record GlamOutput(IReadOnlyList<Tensor> Images, IReadOnlyList<Tens
 /// <summary>
 /// The GLAM generator cascade without its conditioning augmentation (which belongs to STEM's output side):
 /// init stage from [c_code ‖ z], then refinement stages with word attention (over the word features) and
-/// sentence attention (over c_code), each with an RGB head (spec §3).
+/// sentence attention (over c_code), each with an RGB head (docs/paper-fidelity.md).
 /// </summary>
 public sealed class GlamGenerator : nn.Module<Tensor, Tensor, Tensor, Tensor?, GlamOutput>
 {

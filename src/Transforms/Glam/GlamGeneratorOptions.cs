@@ -1,6 +1,6 @@
 namespace Microsoft.ML.MirrorGan.Glam;
 
-/// <summary>Sizes of the GLAM generator cascade and its discriminators (spec §0, §3, §4).</summary>
+/// <summary>Sizes of the GLAM generator cascade and its discriminators (docs/paper-fidelity.md).</summary>
 public sealed record GlamNetworkOptions
 {
     /// <summary>Number of stages, 1 to 3 (64, 128, 256 px with the default base size).</summary>

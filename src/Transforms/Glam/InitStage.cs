@@ -6,7 +6,7 @@ namespace Microsoft.ML.MirrorGan.Glam;
 
 /// <summary>
 /// Stage 1 (INIT_STAGE_G): [c_code ‖ z] → Linear (no bias) → BatchNorm1d → GLU → 16·ngf×4×4 → four up-blocks
-/// → ngf×64×64 (spec §3). With <see cref="GlamNetworkOptions.InitStageAttention"/> an <see cref="InitStageAttention"/>
+/// → ngf×64×64 (docs/paper-fidelity.md). With <see cref="GlamNetworkOptions.InitStageAttention"/> an <see cref="InitStageAttention"/>
 /// block runs on the 4·ngf×16×16 features between the second and third up-block (child <c>attention</c>; the up-blocks keep
 /// their names and sizes, so checkpoints without it still load).
 /// </summary>

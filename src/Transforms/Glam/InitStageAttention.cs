@@ -8,7 +8,7 @@ namespace Microsoft.ML.MirrorGan.Glam;
 /// Word and sentence attention inside the first stage, at 16 px (after its second up-block): [h, word context,
 /// sentence context] → conv1x1 (3C → C) → residual block, same channels in and out, so the remaining up-blocks are
 /// unchanged. Not in the paper (its first stage sees only c_code and z); with a single 64-px stage it is the only place
-/// the generator can read individual words (PLATFORM_FACTS' small AttnGAN-style model has such a block). On in the tiny
+/// the generator can read individual words (a small AttnGAN-style reference model measured on these CPUs had such a block). On in the tiny
 /// preset (Shapes: R-precision 0.84 → 0.92 once the text encoder separates the attributes; README), off in the paper presets.
 /// </summary>
 internal sealed class InitStageAttention : nn.Module<Tensor, Tensor, Tensor, Tensor?, (Tensor H, Tensor Attention)>

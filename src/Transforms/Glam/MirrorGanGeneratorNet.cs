@@ -15,7 +15,7 @@ public sealed record MirrorGanGeneration(GlamOutput Output, Tensor Mu, Tensor Lo
 /// then the GLAM cascade (<see cref="GlamGenerator"/>). CA's weights live here so the saved model holds all of G.
 /// With <see cref="NormalizeSentence"/> the sentence feature is layer-normalised (no learned scale) before CA
 /// and before the conditional discriminators: at small widths the raw sentence differences (~0.08) drown in
-/// CA noise (~1.0) and the generator ignores the caption (measured; PLATFORM_FACTS, tiny preset only).
+/// CA noise (~1.0) and the generator ignores the caption (measured on the tiny preset only).
 /// With <see cref="StandardizeSentence"/> each sentence dimension is first standardised with the training captions' mean
 /// and standard deviation (buffers <c>sentence_mean</c>, <c>sentence_inv_std</c>, saved with the weights): a briefly
 /// pretrained encoder gives captions that differ in one word sentence features with cosine 0.99+, a shared direction

@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace Microsoft.ML.MirrorGan.Glam;
 
 /// <summary>
-/// MirrorGAN's global sentence attention as implemented (GLAttention.py, spec §3 and §11.3): s′ = Linear(c_code),
+/// MirrorGAN's global sentence attention as implemented (GLAttention.py, docs/paper-fidelity.md): s′ = Linear(c_code),
 /// gate the image features by s′, conv1x1, softmax over <b>channels</b> at each pixel, and weight s′ by it.
 /// The paper's text reads like a spatial softmax; the code (and so any imported checkpoint) uses channels.
 /// </summary>

@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace Microsoft.ML.MirrorGan.Glam;
 
 /// <summary>
-/// AttnGAN's word-level attention (GlobalAttentionGeneral, spec §3): project word features to the image
+/// AttnGAN's word-level attention (GlobalAttentionGeneral, docs/paper-fidelity.md): project word features to the image
 /// channels, score every pixel against every word (no scaling), mask padding, softmax over words, and
 /// return the word context per pixel and the attention map B×L×H×W.
 /// </summary>

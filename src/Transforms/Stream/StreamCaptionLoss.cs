@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace Microsoft.ML.MirrorGan.Captioning;
 
 /// <summary>
-/// The frozen, differentiable re-description loss GLAM trains with (spec §5.3 / §6.2: λ·L_cap on the last stage):
+/// The frozen, differentiable re-description loss GLAM trains with (docs/paper-fidelity.md: λ·L_cap on the last stage):
 /// L_stream(images, caption tokens, lengths) = mean cross-entropy of a pretrained captioner over the real tokens.
 /// Every captioner parameter has <c>requires_grad = false</c> and the network is in eval mode (BatchNorm uses its
 /// running statistics), so gradients flow to the images only and the captioner never changes.

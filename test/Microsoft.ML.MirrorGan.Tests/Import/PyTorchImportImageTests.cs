@@ -9,7 +9,7 @@ namespace Microsoft.ML.MirrorGan.Tests.Import;
 
 /// <summary>
 /// The DAMSM image encoder (CNN_ENCODER, Inception-v3) and the discriminators (D_NET128/256) imported from the
-/// spec-built PyTorch reference (fixtures/make_fixtures.py) reproduce its outputs.
+/// PyTorch reference built from the authors' published definitions (fixtures/make_fixtures.py) reproduce its outputs.
 /// </summary>
 public class PyTorchImportImageTests
 {

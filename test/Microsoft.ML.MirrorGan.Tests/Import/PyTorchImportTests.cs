@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 
 namespace Microsoft.ML.MirrorGan.Tests.Import;
 
-/// <summary>Imported networks reproduce the outputs of the spec-built PyTorch reference (fixtures/make_fixtures.py).</summary>
+/// <summary>Imported networks reproduce the outputs of the PyTorch reference built from the authors' published definitions (fixtures/make_fixtures.py).</summary>
 public class PyTorchImportTests
 {
     private static readonly Lazy<JsonElement> Expected = new(() =>

@@ -41,7 +41,7 @@ public class DamsmLossTests
         return e.Select(v => v / e.Sum()).ToArray();
     }
 
-    // Score of image j for caption i, straight from the spec's steps.
+    // Score of image j for caption i, straight from the paper's definition.
     private static double WordScore(int j, int i)
     {
         int ti = Lengths[i], d = 2, r = 2;

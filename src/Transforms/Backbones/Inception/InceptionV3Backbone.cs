@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace Microsoft.ML.MirrorGan.Backbones;
 
 /// <summary>
-/// The frozen torchvision Inception-v3 trunk that AttnGAN's DAMSM image encoder (<c>CNN_ENCODER</c>, spec §2.1) uses:
+/// The frozen torchvision Inception-v3 trunk that AttnGAN's DAMSM image encoder (<c>CNN_ENCODER</c>, docs/paper-fidelity.md) uses:
 /// <c>Conv2d_1a_3x3</c> … <c>Conv2d_4a_3x3</c> with two 3×3 s2 max-pools, <c>Mixed_5b</c> … <c>Mixed_7c</c>; no
 /// auxiliary classifier, no <c>fc</c>. Images in [−1, 1] are bilinearly resized to 299 (align_corners false) and not
 /// normalised, as in the original (the Google weights expect [−1, 1]).
