@@ -22,7 +22,7 @@ var batchSize = new Option<int?>("--batch-size") { Description = "GAN batch size
 var ablation = new Option<bool>("--ablation") { Description = "Also train λ = 0 with the same budget and report both (doubles the GAN time)" };
 var diagnose = new Option<bool>("--diagnose") { Description = "Also measure whether the frozen TextEmbed tells captions apart per attribute and how the captioner does on real images (metrics.json 'diagnostics')" };
 var pretrained = new Option<string?>("--pretrained") { Description = "Folder for the fitted TextEmbed and StreamCaptioner: loaded when present, else fitted and saved there (fixed text side for comparing GAN settings)" };
-var initAttention = new Option<bool?>("--init-attention") { Description = "Word attention + residual block at 16 px in the first stage (default: the preset's, off)" };
+var initAttention = new Option<bool?>("--init-attention") { Description = "Word attention + residual block at 16 px in the first stage (default: the preset's: on for tiny, off for cub/coco)" };
 var gf = new Option<int?>("--gf") { Description = "Generator channels GF_DIM (default: the preset's)" };
 var lr = new Option<double?>("--lr") { Description = "Adam learning rate of G and D (default: the preset's)" };
 var stemBackbone = new Option<string?>("--stem-backbone") { Description = "DAMSM image trunk of TextEmbed, e.g. small-cnn:64:16:flat (default: the preset's)" };
