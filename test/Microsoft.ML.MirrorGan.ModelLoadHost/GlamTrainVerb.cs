@@ -16,11 +16,6 @@ internal static class GlamTrainVerb
 {
     public static int Run(string[] args)
     {
-        if (args.Length != 5)
-        {
-            Console.Error.WriteLine("usage: ModelLoadHost glam-train <stem-and-stream.zip> <checkpointFolder> <iterations> <resume 0|1> <pauseMs>");
-            return 2;
-        }
         // One intra-op thread: the same reduction order in every process, so losses compare bit for bit.
         TorchSharp.torch.set_num_threads(1);
         var ml = new MLContext(seed: 1);

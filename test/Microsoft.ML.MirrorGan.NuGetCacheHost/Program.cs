@@ -2,10 +2,21 @@
 // Prepares TorchSharp's native library with TorchRuntime.PrepareNativeLibrary, then runs one tensor op and prints
 // key=value lines for the test to check: what was prepared, where TorchSharp came from, which libLibTorchSharp.so
 // files the process mapped, and the op's result.
+using System.CommandLine;
 using Microsoft.ML.MirrorGan;
 using TorchSharp;
 
-var state = TorchRuntime.PrepareNativeLibrary(args[0]);
+var cacheArgument = new Argument<string>("cache folder") { Description = "Where the patched native library copy goes" };
+var root = new RootCommand("Loads TorchSharp from the NuGet cache as notebooks do and prints what it found (test host).") { cacheArgument };
+string cache = "";
+root.SetAction(r =>
+{
+    cache = r.GetValue(cacheArgument)!;
+    return -1;
+});
+int parsed = root.Parse(args).Invoke();
+if (parsed != -1) return parsed;
+var state = TorchRuntime.PrepareNativeLibrary(cache);
 Console.WriteLine($"state={state}");
 Console.WriteLine($"patched={TorchRuntime.PatchedLibraryPath}");
 Console.WriteLine($"torchsharp={typeof(torch).Assembly.Location}");

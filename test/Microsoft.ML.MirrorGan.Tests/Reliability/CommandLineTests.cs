@@ -1,8 +1,8 @@
 namespace Microsoft.ML.MirrorGan.Tests.Reliability;
 
 /// <summary>
-/// Every command-line tool (the QuickStart and its verbs, the benchmarks, the STREAM report; the web service has its
-/// own in its test project) answers --help with exit code 0, and a bad setting with one line naming the setting, the
+/// Every command-line tool (the QuickStart and its verbs, the benchmarks, the STREAM report, the test hosts; the web
+/// service has its own in its test project) answers --help with exit code 0, and a bad setting with one line naming the setting, the
 /// value and the allowed range, a non-zero exit code and no stack trace, before anything runs.
 /// </summary>
 public class CommandLineTests
@@ -18,6 +18,9 @@ public class CommandLineTests
         { "Benchmarks", new[] { "--help" }, "train-split" },
         { "Benchmarks", new[] { "train-split", "--help" }, "warm-up" },
         { "StreamReport", new[] { "--help" }, "seconds" },
+        { "ModelLoadHost", new[] { "--help" }, "glam-train" },
+        { "OnnxHost", new[] { "--help" }, "export folder" },
+        { "NuGetCacheHost", new[] { "--help" }, "cache folder" },
     };
 
     [Theory]
@@ -39,6 +42,9 @@ public class CommandLineTests
         { "Benchmarks", new[] { "soak", "10", "-5" }, "predictions is -5; it must be 0 to 100,000,000." },
         { "Benchmarks", new[] { "train-split", "huge" }, "'huge'" },
         { "StreamReport", new[] { "shapes", "0" }, "seconds is 0; it must be 1 to 86,400." },
+        { "ModelLoadHost", new[] { "glam-train", "a.zip", "ckpt" }, "glam-train" },
+        { "OnnxHost", Array.Empty<string>(), "export folder" },
+        { "NuGetCacheHost", new[] { "a", "b" }, "'b'" },
     };
 
     [Theory]
