@@ -24,6 +24,8 @@ return root.Parse(args).Invoke();
 
 static int Transform(string modelPath, string inputPath, string outputPath, string? imageFolder)
 {
+    // One intra-op thread, as the calling tests: the same reduction order, so values compare bit for bit.
+    TorchSharp.torch.set_num_threads(1);
     var ml = new MLContext(seed: 1);
     var model = ml.Model.Load(modelPath, out _);
     var input = ml.Data.LoadFromBinary(inputPath);
