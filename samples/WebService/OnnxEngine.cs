@@ -59,8 +59,8 @@ internal sealed class OnnxEngine : IMirrorGanEngine
             foreach (int seed in seeds)
             {
                 cancellation.ThrowIfCancellationRequested();
-                // Noise is a function of (seed, caption), so each seed is its own call.
-                var pixels = _generator.Generate(new[] { ids }, new[] { caption }, seed)[0];
+                // One row per call keeps each request's memory small; the noise is a function of the seed alone.
+                var pixels = _generator.Generate(new[] { ids }, new[] { seed })[0];
                 result.Add(new GeneratedImage(seed, pixels, Describe(pixels, ImageSize), null, 0));
             }
             return result;

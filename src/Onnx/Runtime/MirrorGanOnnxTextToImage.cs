@@ -7,7 +7,8 @@ namespace Microsoft.ML.MirrorGan.Onnx;
 /// <summary>
 /// Caption → image with ONNX Runtime only (no TorchSharp): tokenises in C#, runs the exported text encoder and the
 /// CA + generator graph. Thread-safe: one session per graph, shared. Noise comes from
-/// <see cref="GaussianNoise.ForCaption"/>, so the same caption and seed give the same image.
+/// <see cref="Glam.GenerationNoise"/>, as in the TorchSharp transformer, so the same caption and seed give the same
+/// image here and from the <c>model.zip</c> it was exported from.
 /// </summary>
 /// <remarks>Thread-safety: one instance may serve many threads at once (<c>Transform</c> over per-thread data views,
 /// per-thread <c>PredictionEngine</c>s, direct calls); ONNX Runtime's <c>InferenceSession.Run</c> is thread-safe and the instance
@@ -82,7 +83,7 @@ public sealed class MirrorGanOnnxTextToImage : IDisposable
 
     /// <summary>Generates one final-stage image (3×S×S floats in [−1, 1], CHW) per caption.</summary>
     /// <param name="captions">The captions; each needs at least one known word.</param>
-    /// <param name="seed">Noise seed; with the caption it fixes the image.</param>
+    /// <param name="seed">Noise seed of every row; with the caption it fixes the image.</param>
     public float[][] Generate(IReadOnlyList<string> captions, int seed = 0)
     {
         if (captions is null) throw new ArgumentNullException(nameof(captions));
@@ -93,12 +94,13 @@ public sealed class MirrorGanOnnxTextToImage : IDisposable
             if (ids[i].Length == 0)
                 throw new ArgumentException($"Caption {i} (\"{captions[i]}\") has no word in the vocabulary; give it at least one known word.", nameof(captions));
         }
-        return Generate(ids, captions, seed);
+        return Generate(ids, Enumerable.Repeat(seed, ids.Length).ToArray());
     }
 
-    /// <summary>Generates from word ids; <paramref name="noiseKeys"/> (usually the captions) seed the noise row by row.</summary>
-    public float[][] Generate(IReadOnlyList<int[]> ids, IReadOnlyList<string> noiseKeys, int seed)
+    /// <summary>Generates from word ids; row i's noise is <see cref="Glam.GenerationNoise"/> of <paramref name="seeds"/>[i].</summary>
+    public float[][] Generate(IReadOnlyList<int[]> ids, IReadOnlyList<int> seeds)
     {
+        if (seeds.Count != ids.Count) throw new ArgumentException($"{seeds.Count} seeds for {ids.Count} captions; give one seed per caption.", nameof(seeds));
         if (ids.Count == 0) return Array.Empty<float[]>();
         int b = ids.Count, t = ids.Max(x => x.Length);
         var tokens = new long[b * t];
@@ -110,16 +112,7 @@ public sealed class MirrorGanOnnxTextToImage : IDisposable
             lengths[i] = ids[i].Length;
         }
         var g = Manifest.Generator!;
-        var z = new float[b * g.ZDim];
-        var eps = new float[b * g.ConditionDim];
-        var noise = new float[g.ZDim + g.ConditionDim];
-        for (int i = 0; i < b; i++)
-        {
-            // One stream per caption: z first, then ε, so both are fixed by (seed, caption).
-            GaussianNoise.ForCaption(seed, noiseKeys[i], noise);
-            noise.AsSpan(0, g.ZDim).CopyTo(z.AsSpan(i * g.ZDim));
-            noise.AsSpan(g.ZDim).CopyTo(eps.AsSpan(i * g.ConditionDim));
-        }
+        var (z, eps) = Glam.GenerationNoise.ForRows(seeds, g.ZDim, g.ConditionDim);
         using var text = _text.Run(new[] { OnnxTensors.Input(TokenIds, tokens, b, t), OnnxTensors.Input(Lengths, lengths, b) });
         var inputs = new List<NamedOnnxValue>
         {

@@ -20,7 +20,7 @@ public sealed class MirrorGanOnnxTextToImageOptions
     /// <summary>Optional output column with the raw image, Vector&lt;Single, 3·S·S&gt; CHW in [−1, 1]; null: none.</summary>
     public string? PixelsColumn { get; set; }
 
-    /// <summary>Noise seed: the same caption and seed always give the same image.</summary>
+    /// <summary>Noise seed of every row (<see cref="Glam.GenerationNoise"/>): the same caption and seed give the same image here and from the model.zip it was exported from.</summary>
     public int Seed { get; set; }
 
     /// <summary>Rows per ONNX Runtime call.</summary>
@@ -104,7 +104,7 @@ public sealed class MirrorGanOnnxTextToImageTransformer : MirrorGanTransformerBa
                 throw new InvalidOperationException(
                     $"MirrorGanOnnxTextToImage: the caption in row {inputs.RowPositions[i]} of column '{Options.CaptionColumn}' has no word in the vocabulary: {Microsoft.ML.MirrorGan.Text.CaptionText.Quote(captions[i])}. Remove such rows.");
         }
-        var images = _model.Generate(ids, captions.Select(c => c ?? "").ToArray(), Options.Seed);
+        var images = _model.Generate(ids, Enumerable.Repeat(Options.Seed, ids.Length).ToArray());
         for (int i = 0; i < images.Length; i++)
         {
             outputs.Set(0, i, ImageTensor.FromChw(images[i], ImageSize));

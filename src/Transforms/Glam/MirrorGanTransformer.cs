@@ -184,18 +184,11 @@ public sealed class MirrorGanTransformer : MirrorGanTransformerBase, IMirrorGanP
         return new GeneratedBatch(images, maps);
     }
 
-    /// <summary>z (B×Z) and ε (B×c): each row's from a CPU generator seeded with its seed, z first.</summary>
+    /// <summary>z (B×Z) and ε (B×c) from <see cref="GenerationNoise"/>, row by row: the ONNX back end draws the same.</summary>
     internal static (Tensor Z, Tensor Eps) SeededNoise(IReadOnlyList<int> seeds, int zDim, int conditionDim)
     {
-        var zs = new List<Tensor>();
-        var es = new List<Tensor>();
-        foreach (int s in seeds)
-        {
-            using var gen = new torch.Generator(unchecked((ulong)(uint)s));
-            zs.Add(torch.randn(new long[] { zDim }, generator: gen));
-            es.Add(torch.randn(new long[] { conditionDim }, generator: gen));
-        }
-        return (torch.stack(zs), torch.stack(es));
+        var (z, eps) = GenerationNoise.ForRows(seeds, zDim, conditionDim);
+        return (torch.tensor(z, new long[] { seeds.Count, zDim }), torch.tensor(eps, new long[] { seeds.Count, conditionDim }));
     }
 
     private static float[][] Rows(Tensor t, int n)

@@ -192,7 +192,7 @@ public class OnnxServingTests : IClassFixture<OnnxTestModels>
         var rows = OnnxTestModels.Captions.Select((c, i) =>
         {
             var noise = new float[g.ZDim + g.ConditionDim];
-            GaussianNoise.ForCaption(7, c, noise);
+            Microsoft.ML.MirrorGan.Glam.GenerationNoise.Fill(7, noise);
             return new GeneratorInput
             {
                 z = noise.Take(g.ZDim).ToArray(),

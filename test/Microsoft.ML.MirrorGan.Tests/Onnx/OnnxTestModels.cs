@@ -59,7 +59,7 @@ public sealed class OnnxTestModels : IDisposable
         var words = tensor(f.WordFeatures.SelectMany(x => x).ToArray(), new long[] { b, d, w });
         var mask = tensor(Enumerable.Range(0, b * w).Select(k => k % w >= f.WordCounts[k / w]).ToArray()).view(b, w);
         var sentence = tensor(f.SentenceFeatures.SelectMany(x => x).ToArray(), new long[] { b, d });
-        var noise = captions.Select(cap => { var n = new float[zDim + c]; GaussianNoise.ForCaption(seed, cap, n); return n; }).ToArray();
+        var noise = captions.Select(_ => { var n = new float[zDim + c]; Microsoft.ML.MirrorGan.Glam.GenerationNoise.Fill(seed, n); return n; }).ToArray();
         var z = tensor(noise.SelectMany(n => n.Take(zDim)).ToArray(), new long[] { b, zDim });
         var eps = tensor(noise.SelectMany(n => n.Skip(zDim)).ToArray(), new long[] { b, c });
         var (_, mu, logVar) = Ca.call(sentence);
