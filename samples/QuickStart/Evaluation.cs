@@ -29,7 +29,8 @@ internal static class Evaluation
         var gallery = new List<(string Set, string Prompt, MLImage Image, string Caption, string Verdict)>();
         foreach (var set in Sets(ml, dataset, seed))
         {
-            var rows = set.Captions.Select(c => new Prompts { Caption = c, Seed = seed }).ToList();
+            // Prompt i gets seed + i: one noise draw per image (a single shared draw would judge the set on one z).
+            var rows = set.Captions.Select((c, i) => new Prompts { Caption = c, Seed = unchecked(seed + i) }).ToList();
             var generation = System.Diagnostics.Stopwatch.StartNew();
             var (images, captions) = GenerateAndCaption(chain.Transform(ml.Data.LoadFromEnumerable(rows)));
             Console.WriteLine($"  {set.Name}: {images.Length} prompts generated and re-captioned in {generation.Elapsed.TotalSeconds:F1} s");

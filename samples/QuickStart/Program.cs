@@ -82,7 +82,7 @@ int Threads(ParseResult r)
 }
 var model = new Option<string>("--model") { Description = "A model.zip saved by the main job", Required = true };
 var prompts = new Option<string>("--prompts") { Description = "Text file, one caption per line", Required = true };
-var genSeed = new Option<int>("--seed") { Description = "Seed of every line's noise", DefaultValueFactory = _ => 0 };
+var genSeed = new Option<int>("--seed") { Description = "Noise seed N: line i (0-based) is drawn with seed N + i", DefaultValueFactory = _ => 0 };
 var genOut = new Option<string>("--out") { Description = "Output folder for <line index>.png", Required = true };
 var generate = new Command("generate", "Generate one PNG per prompt line (DIR/<0-based line index>.png, final resolution).");
 foreach (var o in new Option[] { model, prompts, genSeed, genOut, verbThreads }) generate.Options.Add(o);

@@ -19,7 +19,8 @@ internal static class Verbs
         for (int i = 0; i < lines.Length; i++)
             if (string.IsNullOrWhiteSpace(lines[i]))
                 throw new ArgumentException($"{promptFile}: line {i + 1} is empty; write one caption per line.");
-        var rows = lines.Select(l => new Prompts { Caption = l.Trim(), Seed = seed }).ToList();
+        // Line i gets seed N + i: one noise draw per image, so a set of prompts is not judged on a single draw.
+        var rows = lines.Select((l, i) => new Prompts { Caption = l.Trim(), Seed = unchecked(seed + i) }).ToList();
         var images = chain.Transform(ml.Data.LoadFromEnumerable(rows)).GetColumn<MLImage>("GeneratedImage").ToArray();
         Directory.CreateDirectory(output);
         for (int i = 0; i < images.Length; i++)

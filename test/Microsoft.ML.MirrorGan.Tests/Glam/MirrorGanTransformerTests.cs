@@ -108,6 +108,28 @@ public class MirrorGanTransformerTests : IClassFixture<GlamFixture>
     }
 
     [Fact]
+    public void The_generate_verb_draws_line_i_with_seed_N_plus_i_and_repeats_exactly()
+    {
+        var (chain, _) = TrainChain();
+        using var dir = TestPaths.NewTempDir();
+        string zip = dir.File("model.zip"), prompts = dir.File("prompts.txt");
+        _f.Ml.Model.Save(chain, _f.Ml.Data.LoadFromEnumerable(Prompts).Schema, zip);
+        File.WriteAllLines(prompts, new[] { Prompts[0].Caption, Prompts[0].Caption });
+        byte[][] Run(string folder)
+        {
+            var (code, log) = ChildProcess.RunDotnet(Path.GetFullPath(TestPaths.Metadata("QuickStart")), TimeSpan.FromMinutes(2),
+                "generate", "--model", zip, "--prompts", prompts, "--seed", "5", "--out", dir.File(folder));
+            Assert.True(code == 0, log);
+            return new[] { File.ReadAllBytes(Path.Combine(dir.File(folder), "0.png")), File.ReadAllBytes(Path.Combine(dir.File(folder), "1.png")) };
+        }
+        var first = Run("a");
+        Assert.NotEqual(first[0], first[1]);          // the same caption on lines 0 and 1: seeds 5 and 6
+        var second = Run("b");
+        Assert.Equal(first[0], second[0]);            // the same file and seed: the same PNG bytes
+        Assert.Equal(first[1], second[1]);
+    }
+
+    [Fact]
     public void A_row_without_words_fails_naming_the_row_and_column()
     {
         var o = _f.Options(1);
