@@ -128,7 +128,8 @@ internal static class Evaluation
             foreach (var o in scenes[i].Objects)
             {
                 string row = $"{o.Size} {o.Shape}".ToLowerInvariant();
-                string col = seen.Objects.FirstOrDefault(d => d.Color == o.Color)?.Shape.ToString().ToLowerInvariant() ?? "missing";
+                var found = seen.Objects.FirstOrDefault(d => d.Color == o.Color);
+                string col = found is null ? "missing" : found.Shape?.ToString().ToLowerInvariant() ?? "no shape";
                 var counts = table.TryGetValue(row, out var c) ? c : table[row] = new Dictionary<string, int>();
                 counts[col] = counts.GetValueOrDefault(col) + 1;
             }

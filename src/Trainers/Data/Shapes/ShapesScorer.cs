@@ -4,9 +4,12 @@ namespace Microsoft.ML.MirrorGan.Data;
 
 /// <summary>
 /// Scores an image (a Shapes render or a generator's output) against a scene or a caption: which of background,
-/// colour, shape, size and position it gets right. Detection is colour-based: pixels close to a palette colour form
-/// one object per colour; shape comes from how the object fills its bounding box (triangles are bottom-heavy, circles
-/// fill π/4 of it, squares all of it), size from its extent, position from its centre.
+/// colour, shape, size and position it gets right. Detection is colour-based: pixels close to a palette colour are
+/// grouped into connected blobs (8-neighbourhood), one object per blob large enough to be an object; each shape needs
+/// positive evidence from how the blob fills its bounding box (triangle: bottom-heavy and about half full; square:
+/// nearly full and as wide as tall; circle: about π/4 full, balanced top and bottom, as wide as tall) — a blob that fits none has no shape.
+/// Size comes from its extent, position from its centre. An object the expectation does not account for (another
+/// colour, or a second blob) makes every shape verdict false.
 /// </summary>
 public static class ShapesScorer
 {
@@ -64,26 +67,30 @@ public static class ShapesScorer
             }
             unused.Remove(match);
             scores.Add(new ShapesObjectScore(
-                Same(e.Color, match.Color), Same(e.Shape, match.Shape), Same(e.Size, match.Size), Same(e.Position, match.Position)));
+                Same(e.Color, match.Color), SameShape(e.Shape, match.Shape), Same(e.Size, match.Size), Same(e.Position, match.Position)));
         }
-        return new ShapesScore(Same(expected.Background, seen.Background), scores);
+        if (unused.Count > 0) scores = scores.Select(o => o with { Shape = o.Shape is null ? null : false }).ToList();
+        return new ShapesScore(Same(expected.Background, seen.Background), scores) { ExtraObjects = unused.Count };
     }
 
     // The object of the expected colour if there is one; otherwise the one nearest the expected position, else the largest.
     private static ShapesDetectedObject? Match(List<ShapesDetectedObject> candidates, ShapesObjectDescription e)
     {
         if (candidates.Count == 0) return null;
-        if (e.Color is { } c && candidates.FirstOrDefault(d => d.Color == c) is { } sameColor) return sameColor;
+        var pool = e.Color is { } c && candidates.Any(d => d.Color == c) ? candidates.Where(d => d.Color == c).ToList() : candidates;
         if (e.Position is { } p)
         {
             var (x, y) = ShapesVocabulary.Centre[(int)p];
-            return candidates.MinBy(d => (d.CenterX - x) * (d.CenterX - x) + (d.CenterY - y) * (d.CenterY - y));
+            return pool.MinBy(d => (d.CenterX - x) * (d.CenterX - x) + (d.CenterY - y) * (d.CenterY - y));
         }
-        return candidates[0];
+        return pool[0];
     }
 
     private static bool? Same<T>(T? expected, T actual) where T : struct, Enum =>
         expected is { } e ? EqualityComparer<T>.Default.Equals(e, actual) : null;
+
+    private static bool? SameShape(ShapesShape? expected, ShapesShape? actual) =>
+        expected is { } e ? actual == e : null;
 
     private static bool? Fail<T>(T? expected) where T : struct => expected.HasValue ? false : null;
 
@@ -107,8 +114,7 @@ public static class ShapesScorer
         var background = DetectBackground(rgb, size);
         var bgRgb = ShapesVocabulary.Rgb(background);
         int colors = ShapesVocabulary.ColorRgb.Length;
-        var pixels = new List<int>[colors];
-        for (int c = 0; c < colors; c++) pixels[c] = new List<int>();
+        var label = new int[size * size]; // palette colour + 1 per pixel; 0: background or nothing
         for (int i = 0; i < size * size; i++)
         {
             var (r, g, b) = (rgb[3 * i], rgb[3 * i + 1], rgb[3 * i + 2]);
@@ -118,16 +124,50 @@ public static class ShapesScorer
                 int d = Dist(r, g, b, ShapesVocabulary.ColorRgb[c]);
                 if (d < bestD) (best, bestD) = (c, d);
             }
-            if (best >= 0 && bestD <= MaxColorDistanceSq) pixels[best].Add(i);
+            if (best >= 0 && bestD <= MaxColorDistanceSq) label[i] = best + 1;
         }
         // A quarter of the smallest object (a small triangle covers 0.031·S²) is the least that counts as an object.
         int minPixels = Math.Max(4, (int)(0.25 * 0.03125 * size * size));
         var objects = new List<ShapesDetectedObject>();
-        for (int c = 0; c < colors; c++)
-            if (pixels[c].Count >= minPixels)
-                objects.Add(Describe((ShapesColor)c, pixels[c], size, rgb, background));
+        foreach (var (color, blob) in Blobs(label, size))
+            if (blob.Count >= minPixels)
+                objects.Add(Describe((ShapesColor)color, blob, size, rgb, background));
         objects.Sort((a, b) => b.PixelCount.CompareTo(a.PixelCount));
         return new ShapesDetection(background, objects);
+    }
+
+    // Connected blobs (8-neighbourhood) of equal non-zero labels: (palette colour, pixel indices).
+    private static IEnumerable<(int Color, List<int> Pixels)> Blobs(int[] label, int size)
+    {
+        var seen = new bool[label.Length];
+        var stack = new Stack<int>();
+        for (int start = 0; start < label.Length; start++)
+        {
+            if (label[start] == 0 || seen[start]) continue;
+            int l = label[start];
+            var blob = new List<int>();
+            seen[start] = true;
+            stack.Push(start);
+            while (stack.Count > 0)
+            {
+                int i = stack.Pop();
+                blob.Add(i);
+                int x = i % size, y = i / size;
+                for (int dy = -1; dy <= 1; dy++)
+                for (int dx = -1; dx <= 1; dx++)
+                {
+                    int nx = x + dx, ny = y + dy;
+                    if (nx < 0 || ny < 0 || nx >= size || ny >= size) continue;
+                    int j = ny * size + nx;
+                    if (!seen[j] && label[j] == l)
+                    {
+                        seen[j] = true;
+                        stack.Push(j);
+                    }
+                }
+            }
+            yield return (l - 1, blob);
+        }
     }
 
     private static ShapesBackground DetectBackground(ReadOnlySpan<byte> rgb, int size)
@@ -164,7 +204,12 @@ public static class ShapesScorer
         var (area, width, height, topArea) = SoftMeasure(rgb, size, color, background, x0, x1, y0, y1);
         float fill = area / Math.Max(1e-6f, width * height);
         float topHalf = topArea / Math.Max(1e-6f, area);
-        var shape = topHalf < 0.38f ? ShapesShape.Triangle : fill > 0.89f ? ShapesShape.Square : ShapesShape.Circle;
+        float aspect = width / Math.Max(1e-6f, height);
+        ShapesShape? shape =
+            topHalf < 0.38f && fill is > 0.30f and < 0.70f ? ShapesShape.Triangle
+            : fill > 0.89f && aspect is > 0.8f and < 1.25f ? ShapesShape.Square
+            : fill is > 0.65f and <= 0.89f && topHalf is > 0.40f and < 0.60f && aspect is > 0.8f and < 1.25f ? ShapesShape.Circle
+            : null;
         float extent = Math.Max(width, height) / size;
         var sizeClass = extent < (ShapesVocabulary.Extent[0] + ShapesVocabulary.Extent[1]) / 2 ? ShapesSize.Small : ShapesSize.Large;
         float cx = (x0 + x1 + 1) / 2f / size, cy = (y0 + y1 + 1) / 2f / size;
