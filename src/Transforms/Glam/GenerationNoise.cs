@@ -11,12 +11,12 @@ public static class GenerationNoise
     /// <summary>Fills <paramref name="destination"/> (z first, then ε) with the noise of <paramref name="seed"/>.</summary>
     public static void Fill(int seed, Span<float> destination)
     {
-        ulong state = 0x2545F4914F6CDD1DUL ^ ((ulong)(uint)seed * 0x9E3779B97F4A7C15UL);
+        var rng = SplitMix64.FromState(0x2545F4914F6CDD1DUL ^ ((ulong)(uint)seed * 0x9E3779B97F4A7C15UL));
         for (int i = 0; i < destination.Length; i += 2)
         {
             // u1 in (0, 1], so the logarithm is finite.
-            double u1 = 1.0 - (Next(ref state) >> 11) * (1.0 / (1UL << 53));
-            double u2 = (Next(ref state) >> 11) * (1.0 / (1UL << 53));
+            double u1 = 1.0 - rng.NextDouble();
+            double u2 = rng.NextDouble();
             double r = Math.Sqrt(-2.0 * Math.Log(u1));
             destination[i] = (float)(r * Math.Cos(2 * Math.PI * u2));
             if (i + 1 < destination.Length) destination[i + 1] = (float)(r * Math.Sin(2 * Math.PI * u2));
@@ -36,13 +36,5 @@ public static class GenerationNoise
             row.AsSpan(zDim).CopyTo(eps.AsSpan(i * conditionDim));
         }
         return (z, eps);
-    }
-
-    private static ulong Next(ref ulong state)
-    {
-        ulong z = state += 0x9E3779B97F4A7C15UL;
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        return z ^ (z >> 31);
     }
 }

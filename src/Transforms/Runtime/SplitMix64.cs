@@ -1,12 +1,16 @@
-namespace Microsoft.ML.MirrorGan.Data;
+namespace Microsoft.ML.MirrorGan;
 
 /// <summary>
-/// A tiny counter-based generator: what a scene looks like must not depend on the .NET version's
-/// <see cref="Random"/> algorithm, nor on which other scenes were generated before it.
+/// A tiny counter-based generator, the one the library uses wherever a value must be a pure function of its keys:
+/// what a Shapes scene or caption looks like (not the .NET version's <see cref="Random"/> algorithm, nor which other
+/// scenes came before it) and the generator's noise for a seed (<see cref="Glam.GenerationNoise"/>).
 /// </summary>
 internal struct SplitMix64
 {
     private ulong _state;
+
+    /// <summary>A generator that starts from a raw state (no key mixing).</summary>
+    public static SplitMix64 FromState(ulong state) => new() { _state = state };
 
     public SplitMix64(params long[] keys)
     {
