@@ -74,7 +74,7 @@ internal static class CpuConvolutionCheck
     }
 
     /// <summary>Error of <paramref name="actual"/> relative to the largest |value| of <paramref name="expected"/>; NaN counts as 1e9.</summary>
-    internal static double RelativeError(Tensor actual, Tensor expected)
+    private static double RelativeError(Tensor actual, Tensor expected)
     {
         using var scope = torch.NewDisposeScope();
         double scale = expected.abs().max().item<double>() + 1e-6;
@@ -98,7 +98,7 @@ internal static class CpuConvolutionCheck
     }
 
     /// <summary>Fills and frees a few 4 MB blocks with NaN, so memory a kernel reads without writing it first is NaN.</summary>
-    internal static void Poison(int blocks = 4)
+    private static void Poison(int blocks = 4)
     {
         for (int i = 0; i < blocks; i++)
         {

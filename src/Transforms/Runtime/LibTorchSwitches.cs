@@ -13,13 +13,11 @@ internal static class LibTorchSwitches
 {
     [UnmanagedFunctionPointer(CallingConvention.Cdecl)] private delegate IntPtr GlobalContextFn();
     [UnmanagedFunctionPointer(CallingConvention.Cdecl)] private delegate void SetFlagFn(IntPtr context, [MarshalAs(UnmanagedType.U1)] bool value);
-    [UnmanagedFunctionPointer(CallingConvention.Cdecl)] [return: MarshalAs(UnmanagedType.U1)] private delegate bool GetFlagFn(IntPtr context);
     [UnmanagedFunctionPointer(CallingConvention.Cdecl)] [return: MarshalAs(UnmanagedType.U1)] private delegate bool AvailableFn();
 
     // Itanium (Linux, macOS) and MSVC (Windows) manglings of at::globalContext() and the Context members used here.
     private static readonly string[] GlobalContextNames = { "_ZN2at13globalContextEv", "?globalContext@at@@YAAEAVContext@1@XZ" };
     private static readonly string[] SetMkldnnNames = { "_ZN2at7Context20setUserEnabledMkldnnEb", "?setUserEnabledMkldnn@Context@at@@QEAAX_N@Z" };
-    private static readonly string[] GetMkldnnNames = { "_ZNK2at7Context17userEnabledMkldnnEv", "?userEnabledMkldnn@Context@at@@QEBA_NXZ" };
     private static readonly string[] SetNnpackNames = { "_ZN2at7Context20setUserEnabledNNPACKEb", "?setUserEnabledNNPACK@Context@at@@QEAAX_N@Z" };
     private static readonly string[] NnpackAvailableNames = { "_ZN2at6native17_nnpack_availableEv", "?_nnpack_available@native@at@@YA_NXZ" };
 
@@ -52,14 +50,6 @@ internal static class LibTorchSwitches
         if (set is null || context == IntPtr.Zero) return false;
         set(context, enabled);
         return true;
-    }
-
-    /// <summary>Whether libtorch will use oneDNN kernels; null when that cannot be read.</summary>
-    public static bool? OneDnnEnabled()
-    {
-        var get = Export<GetFlagFn>(GetMkldnnNames);
-        IntPtr context = Context();
-        return get is null || context == IntPtr.Zero ? null : get(context);
     }
 
     /// <summary>

@@ -113,11 +113,12 @@ public partial class ReadmeTests
         var tracked = Process.Start(new ProcessStartInfo("git", "ls-files") { WorkingDirectory = Root, RedirectStandardOutput = true, UseShellExecute = false })!;
         foreach (var file in tracked.StandardOutput.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries))
         {
-            if (!Regex.IsMatch(file, @"\.(cs|md|sh|csproj|props|targets|ipynb|json|yml)$") || file.EndsWith("ReadmeTests.cs", StringComparison.Ordinal)) continue;
+            if (!Regex.IsMatch(file, @"\.(cs|md|sh|py|csproj|props|targets|ipynb|json|yml|txt)$")) continue;
             string path = Path.Combine(Root, file);
             if (!File.Exists(path)) continue;
             string text = File.ReadAllText(path);
-            foreach (var needle in new[] { "../shared", "MIRRORGAN_SPEC", "PLATFORM_FACTS" })
+            // Spelled in pieces so that this file, which is scanned too, does not contain them.
+            foreach (var needle in new[] { "../" + "shared", "MIRRORGAN" + "_SPEC", "PLATFORM" + "_FACTS" })
                 if (text.Contains(needle, StringComparison.Ordinal)) offenders.Add($"{file}: {needle}");
         }
         tracked.WaitForExit();

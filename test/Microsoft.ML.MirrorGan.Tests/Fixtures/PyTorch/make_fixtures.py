@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Writes the tiny PyTorch checkpoints and expected outputs the import tests read (run once; CI needs no Python).
 
-The networks are written here from ../../../../../shared/MIRRORGAN_SPEC.md (sections 1.2, 1.4, 2.1, 3, 4, 5.1), not copied
-from the authors' code; only the parameter names follow the original modules, because those are what a real
-checkpoint contains. Requires Debian's python3-torch (1.13):  /usr/bin/python3 make_fixtures.py
+The networks are written here from the paper and the published descriptions of AttnGAN's and MirrorGAN's modules
+(docs/paper-fidelity.md lists them), not copied from the authors' code; only the parameter names follow the original
+modules, because those are what a real checkpoint contains. Requires Debian's python3-torch (1.13):  /usr/bin/python3 make_fixtures.py
 Legacy containers key their storages by memory address, so a rerun rewrites every legacy file with different bytes
 but the same tensors; commit only the files whose content changed (`git checkout` the others).
 """
