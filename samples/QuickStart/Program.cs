@@ -9,18 +9,19 @@ var dataset = new Option<string>("--dataset") { Description = "shapes | fashion-
 dataset.AcceptOnlyFromAmong("shapes", "fashion-mnist", "cub", "coco");
 var dataPath = new Option<string?>("--data-path") { Description = "Root folder of CUB (data/birds) or COCO (data/coco); not needed for shapes and fashion-mnist." };
 var preset = new Option<string?>("--preset") { Description = "tiny | cub | coco (default: tiny for shapes/fashion-mnist, cub/coco for those datasets)" };
-var iterations = new Option<int?>("--iterations") { Description = "GAN iterations (default: as many as fit in --gan-minutes)" };
-var ganMinutes = new Option<double>("--gan-minutes") { Description = "Time budget of the GAN stage", DefaultValueFactory = _ => 5.4 };
+var iterations = new Option<int>("--iterations") { Description = "GAN iterations: a fixed budget, so a seed gives the same model on any host (the default fits the 10-minute job on a quiet 2-core machine; README)", DefaultValueFactory = _ => TrainJob.DefaultIterations };
+var ganMinutes = new Option<double?>("--gan-minutes") { Description = "Optional wall-clock cap of the GAN stage: stops before --iterations when reached (the model then depends on the host's speed)" };
 var output = new Option<string>("--out") { Description = "Output folder", DefaultValueFactory = _ => "mirrorgan-output" };
 var device = new Option<string>("--device") { Description = "auto | cpu | cuda:N", DefaultValueFactory = _ => "auto" };
 var seed = new Option<int>("--seed") { Description = "Seed of data, weights and generation", DefaultValueFactory = _ => 1 };
 var lambda = new Option<double?>("--lambda") { Description = "STREAM loss weight λ (default: the preset's, 20)" };
 var threads = new Option<int>("--threads") { Description = "Torch intra-op threads for training; 0: one per core, at most 4 (2 cores: 1.44x the GAN images/s of 1 thread when the machine is otherwise idle; use 1 on a machine busy with other work)", DefaultValueFactory = _ => 0 };
-var stemSeconds = new Option<int>("--stem-seconds") { Description = "Time budget of TextEmbed pretraining (120 s: the shape words separate; README \"the main job's numbers\")", DefaultValueFactory = _ => 120 };
-var streamSeconds = new Option<int>("--stream-seconds") { Description = "Time budget of StreamCaptioner pretraining (30 s: 98-100 % on real images' attributes at load ~1)", DefaultValueFactory = _ => 30 };
+var stemEpochs = new Option<int>("--stem-epochs") { Description = "Epochs of TextEmbed's DAMSM pretraining when the text side is fitted in the job", DefaultValueFactory = _ => TrainJob.DefaultStemEpochs };
+var streamEpochs = new Option<int>("--stream-epochs") { Description = "Epochs of StreamCaptioner pretraining when the text side is fitted in the job", DefaultValueFactory = _ => TrainJob.DefaultStreamEpochs };
 var batchSize = new Option<int?>("--batch-size") { Description = "GAN batch size (default: the preset's)" };
 var ablation = new Option<bool>("--ablation") { Description = "Also train λ = 0 with the same budget and report both (doubles the GAN time)" };
 var diagnose = new Option<bool>("--diagnose") { Description = "Also measure whether the frozen TextEmbed tells captions apart per attribute and how the captioner does on real images (metrics.json 'diagnostics')" };
+var fitTextSide = new Option<bool>("--fit-text-side") { Description = "Fit TextEmbed and the captioners in the job (--stem-epochs, --stream-epochs) instead of loading the shipped Shapes text side" };
 var pretrained = new Option<string?>("--pretrained") { Description = "Folder for the fitted TextEmbed and StreamCaptioner: loaded when present, else fitted and saved there (fixed text side for comparing GAN settings)" };
 var initAttention = new Option<bool?>("--init-attention") { Description = "Word attention + residual block at 16 px in the first stage (default: the preset's: on for tiny, off for cub/coco)" };
 var gf = new Option<int?>("--gf") { Description = "Generator channels GF_DIM (default: the preset's)" };
@@ -32,7 +33,7 @@ var dLr = new Option<double?>("--d-lr") { Description = "Adam learning rate of e
 var stemLr = new Option<double?>("--stem-lr") { Description = "TextEmbed's DAMSM learning rate (default: the preset's, 2e-3)" };
 var stemBatch = new Option<int?>("--stem-batch-size") { Description = "TextEmbed's DAMSM batch size (default: the preset's)" };
 var stemImageSize = new Option<int?>("--stem-image-size") { Description = "Image side TextEmbed's DAMSM pretraining reads (default: the preset's, 64)" };
-var resume = new Option<bool>("--resume") { Description = "Continue the GAN from --out's checkpoint for another --gan-minutes, with the text side saved in --out/text-side (or --pretrained)" };
+var resume = new Option<bool>("--resume") { Description = "Continue the GAN from --out's checkpoint up to --iterations in all, with the text side saved in --out/text-side (or --pretrained)" };
 var emaBn = new Option<int?>("--ema-bn-batches") { Description = "Batches that re-estimate the EMA generator's BatchNorm statistics after training (default: the preset's; 0: keep the live G's, as the original)" };
 var emaDecay = new Option<double?>("--ema-decay") { Description = "Decay of the EMA of G's weights (default: the preset's)" };
 var stemDropout = new Option<double?>("--stem-dropout") { Description = "Dropout on TextEmbed's word embeddings during DAMSM pretraining (default: the preset's, 0.5)" };
@@ -42,8 +43,8 @@ Range(iterations, 1, 1e9);
 Range(ganMinutes, 0.01, 1e5);
 Range(lambda, 0, 1e6);
 Range(threads, 0, 64);
-Range(stemSeconds, 0, 86_400);
-Range(streamSeconds, 0, 86_400);
+Range(stemEpochs, 1, 100_000);
+Range(streamEpochs, 1, 100_000);
 Range(batchSize, 1, 4096);
 Range(gf, 1, 1024);
 Range(lr, 1e-8, 1);
@@ -59,17 +60,30 @@ Range(stemGamma3, 1e-3, 1e3);
 dataset.AcceptOnlyFromAmong("shapes", "fashion-mnist", "cub", "coco");
 preset.AcceptOnlyFromAmong("tiny", "cub", "coco");
 
-foreach (var o in new Option[] { stemDropout, stemGamma3, resume, emaBn, emaDecay, dataset, dataPath, preset, iterations, ganMinutes, output, device, seed, lambda, threads, stemSeconds, streamSeconds, batchSize, ablation, diagnose, pretrained, initAttention, gf, lr, stemBackbone, stemImageSize, stemBatch, stemLr, dLr, streamBackbone, streamImageSize }) root.Options.Add(o);
+foreach (var o in new Option[] { fitTextSide, stemDropout, stemGamma3, resume, emaBn, emaDecay, dataset, dataPath, preset, iterations, ganMinutes, output, device, seed, lambda, threads, stemEpochs, streamEpochs, batchSize, ablation, diagnose, pretrained, initAttention, gf, lr, stemBackbone, stemImageSize, stemBatch, stemLr, dLr, streamBackbone, streamImageSize }) root.Options.Add(o);
 root.SetAction(r => TrainJob.Run(new TrainSettings(
     r.GetValue(dataset)!, r.GetValue(dataPath), r.GetValue(preset), r.GetValue(iterations), r.GetValue(ganMinutes), r.GetValue(output)!,
-    r.GetValue(device)!, r.GetValue(seed), r.GetValue(lambda), r.GetValue(threads), r.GetValue(ablation), r.GetValue(stemSeconds), r.GetValue(streamSeconds), r.GetValue(batchSize))
+    r.GetValue(device)!, r.GetValue(seed), r.GetValue(lambda), r.GetValue(threads), r.GetValue(ablation), r.GetValue(stemEpochs), r.GetValue(streamEpochs), r.GetValue(batchSize))
 {
     Diagnose = r.GetValue(diagnose), Pretrained = r.GetValue(pretrained), InitAttention = r.GetValue(initAttention), GeneratorDim = r.GetValue(gf), LearningRate = r.GetValue(lr),
     StemBackbone = r.GetValue(stemBackbone), StemImageSize = r.GetValue(stemImageSize), StemBatchSize = r.GetValue(stemBatch), StemLearningRate = r.GetValue(stemLr), DiscriminatorLearningRate = r.GetValue(dLr),
     StreamBackbone = r.GetValue(streamBackbone), StreamImageSize = r.GetValue(streamImageSize),
     Resume = r.GetValue(resume), EmaBatchNormBatches = r.GetValue(emaBn), EmaDecay = r.GetValue(emaDecay),
-    StemDropout = r.GetValue(stemDropout), StemGamma3 = r.GetValue(stemGamma3),
+    StemDropout = r.GetValue(stemDropout), StemGamma3 = r.GetValue(stemGamma3), FitTextSide = r.GetValue(fitTextSide),
 }));
+
+var pretrainOut = new Option<string>("--out") { Description = "Folder for text_embed.zip, captioner.zip, judge_captioner.zip and pretrain.json", Required = true };
+var pretrainSeed = new Option<int>("--seed") { Description = "Seed of the Shapes training scenes and the weights", DefaultValueFactory = _ => 1 };
+var pretrainStem = new Option<int>("--stem-epochs") { Description = "TextEmbed DAMSM epochs", DefaultValueFactory = _ => TrainJob.ShippedStemEpochs };
+var pretrainStream = new Option<int>("--stream-epochs") { Description = "Epochs of each captioner", DefaultValueFactory = _ => TrainJob.ShippedStreamEpochs };
+var pretrainThreads = new Option<int>("--threads") { Description = "Torch intra-op threads; 0: one per core, at most 4", DefaultValueFactory = _ => 0 };
+Range(pretrainStem, 1, 100_000);
+Range(pretrainStream, 1, 100_000);
+Range(pretrainThreads, 0, 64);
+var pretrainCommand = new Command("pretrain", "Fit the Shapes text side (TextEmbed, the STREAM captioner, the evaluation's judge captioner) with fixed epochs; the shipped one is made by this command.");
+foreach (var o in new Option[] { pretrainOut, pretrainSeed, pretrainStem, pretrainStream, pretrainThreads }) pretrainCommand.Options.Add(o);
+pretrainCommand.SetAction(r => TrainJob.PretrainShapes(r.GetValue(pretrainOut)!, r.GetValue(pretrainSeed), r.GetValue(pretrainStem), r.GetValue(pretrainStream), r.GetValue(pretrainThreads)));
+root.Subcommands.Add(pretrainCommand);
 
 // The verbs run torch with 1 intra-op thread unless told otherwise, like the main job: libtorch's default (one per core)
 // made the evaluate verb ~5x slower on the shared 2-core machine (docs/performance.md, "cheap wins").
@@ -99,7 +113,7 @@ caption.SetAction(r => Threads(r) + Verbs.Caption(r.GetValue(capModel)!, r.GetVa
 root.Subcommands.Add(caption);
 
 var evalModel = new Option<string>("--model") { Description = "A model.zip saved by the main job", Required = true };
-var evalDataset = new Option<string>("--dataset") { Description = "shapes (held-out seeds and held-out attribute combinations) | fashion-mnist (300 test captions)", DefaultValueFactory = _ => "shapes" };
+var evalDataset = new Option<string>("--dataset") { Description = "shapes (120 held-out prompts and the held-out colour–shape pairs) | fashion-mnist (300 test captions)", DefaultValueFactory = _ => "shapes" };
 evalDataset.AcceptOnlyFromAmong("shapes", "fashion-mnist");
 var evalOut = new Option<string>("--out") { Description = "Where to write metrics.json", DefaultValueFactory = _ => "metrics.json" };
 var evalSeed = new Option<int>("--seed") { Description = "Seed of the generated images", DefaultValueFactory = _ => 1 };

@@ -9,8 +9,8 @@ using TorchSharp;
 namespace Microsoft.ML.MirrorGan.QuickStart;
 
 /// <summary>Command-line settings of the main job.</summary>
-internal sealed record TrainSettings(string Dataset, string? DataPath, string? Preset, int? Iterations, double GanMinutes, string Output,
-    string Device, int Seed, double? Lambda, int Threads, bool Ablation, int StemSeconds, int StreamSeconds, int? BatchSize)
+internal sealed record TrainSettings(string Dataset, string? DataPath, string? Preset, int Iterations, double? GanMinutes, string Output,
+    string Device, int Seed, double? Lambda, int Threads, bool Ablation, int StemEpochs, int StreamEpochs, int? BatchSize)
 {
     /// <summary>Write the text-side and captioner diagnostics into metrics.json.</summary>
     public bool Diagnose { get; init; }
@@ -62,11 +62,29 @@ internal sealed record TrainSettings(string Dataset, string? DataPath, string? P
 
     /// <summary>Overrides DAMSM's γ3.</summary>
     public double? StemGamma3 { get; init; }
+
+    /// <summary>Fit the text side in the job even where a shipped one exists.</summary>
+    public bool FitTextSide { get; init; }
 }
 
 /// <summary>The main job: data → TextEmbed → StreamCaptioner → MirrorGan → model.zip → generate, re-caption, evaluate.</summary>
 internal static class TrainJob
 {
+    /// <summary>GAN iterations of the main job.</summary>
+    public const int DefaultIterations = 2000;
+
+    /// <summary>TextEmbed epochs when the job fits the text side.</summary>
+    public const int DefaultStemEpochs = 6;
+
+    /// <summary>StreamCaptioner epochs when the job fits the text side.</summary>
+    public const int DefaultStreamEpochs = 7;
+
+    /// <summary>TextEmbed epochs of the shipped Shapes text side (<c>pretrain</c>'s default).</summary>
+    public const int ShippedStemEpochs = 40;
+
+    /// <summary>Captioner epochs of the shipped Shapes text side (<c>pretrain</c>'s default).</summary>
+    public const int ShippedStreamEpochs = 15;
+
     public static int Run(TrainSettings s)
     {
         var total = Stopwatch.StartNew();
@@ -108,14 +126,14 @@ internal static class TrainJob
         if (s.EmaDecay is { } decay) options.EmaDecay = decay;
         options.Resume = s.Resume;
 
-        var (textEmbed, captioner) = Pretrain(ml, train, s, options, times);
+        var (textEmbed, captioner, judge) = Pretrain(ml, train, s, options, times);
         var diagnostics = s.Diagnose ? Diagnostics.Run(textEmbed, captioner, s.Seed) : null;
         if (diagnostics is not null) Console.WriteLine($"  diagnostics: {System.Text.Json.JsonSerializer.Serialize(diagnostics)}");
 
         options.TextEmbed = textEmbed;
         options.StreamCaptioner = captioner;
-        options.Iterations = s.Iterations ?? 1_000_000;
-        options.MaxTrainingTime = TimeSpan.FromMinutes(s.GanMinutes);
+        options.Iterations = s.Iterations;
+        options.MaxTrainingTime = s.GanMinutes is { } minutes ? TimeSpan.FromMinutes(minutes) : null;
         options.SampleFolder = Path.Combine(s.Output, "samples");
         options.CheckpointFolder = Path.Combine(s.Output, "checkpoint");
         options.Columns = new MirrorGanColumns { Seed = "Seed" };
@@ -131,7 +149,7 @@ internal static class TrainJob
             string folder = name == "default" ? s.Output : Path.Combine(s.Output, name);
             options.SampleFolder = Path.Combine(folder, "samples");
             options.CheckpointFolder = Path.Combine(folder, "checkpoint");
-            Console.WriteLine($"[3/4] MirrorGan (GLAM, λ = {lam}, ≤ {s.GanMinutes:F1} min{(s.Iterations is { } it ? $" or {it} iterations" : "")}); sample grids in '{options.SampleFolder}'");
+            Console.WriteLine($"[3/4] MirrorGan (GLAM, λ = {lam}, {s.Iterations} iterations{(s.GanMinutes is { } cap ? $", at most {cap:F1} min" : "")}); sample grids in '{options.SampleFolder}'");
             var trainer = ml.Transforms.MirrorGan(options);
             var generator = trainer.Fit(train);
             times[$"gan_{name}_s"] = clock.Elapsed.TotalSeconds;
@@ -142,7 +160,7 @@ internal static class TrainJob
 
             clock.Restart();
             Console.WriteLine($"[4/4] Generating held-out prompts, re-captioning and scoring ({name})");
-            var result = Evaluation.Run(ml, chain, s.Dataset, s.Seed, folder, writeGallery: true);
+            var result = Evaluation.Run(ml, chain, s.Dataset, s.Seed, folder, writeGallery: true, judge: judge);
             result["iterations"] = trainer.CompletedIterations;
             result["lambda"] = lam;
             times[$"evaluate_{name}_s"] = clock.Elapsed.TotalSeconds;
@@ -161,33 +179,105 @@ internal static class TrainJob
         return 0;
     }
 
+    /// <summary>The text side shipped with the QuickStart for Shapes (made by <c>pretrain</c>; README "Pretrained text side").</summary>
+    public static string ShippedShapesTextSide => Path.Combine(AppContext.BaseDirectory, "pretrained", "shapes");
+
+    /// <summary>File names of a text-side folder.</summary>
+    public const string TextEmbedFile = "text_embed.zip", CaptionerFile = "captioner.zip", JudgeFile = "judge_captioner.zip";
+
     /// <summary>
-    /// Fits TextEmbed and the captioner, or loads them from <see cref="TrainSettings.Pretrained"/> when it holds them. Fitted
-    /// ones are saved there, or into <c>--out/text-side</c>: a GAN checkpoint is only valid with the text side it was trained
-    /// with, so <c>--resume</c> loads that folder instead of fitting a new (different) one.
+    /// The text side: loaded from <see cref="TrainSettings.Pretrained"/> when it holds one, else (Shapes, no
+    /// <c>--fit-text-side</c>) from the shipped folder, else fitted with fixed epochs and saved into <c>--pretrained</c> or
+    /// <c>--out/text-side</c>: a GAN checkpoint is only valid with the text side it was trained with, so <c>--resume</c>
+    /// loads that folder instead of fitting a new (different) one. The judge is the independent captioner the evaluation
+    /// reads generated images with (Shapes only).
     /// </summary>
-    private static (TextEmbedTransformer, StreamCaptionerTransformer) Pretrain(MLContext ml, IDataView train, TrainSettings s, MirrorGanTrainerOptions options, Dictionary<string, double> times)
+    private static (TextEmbedTransformer, StreamCaptionerTransformer, StreamCaptionerTransformer?) Pretrain(MLContext ml, IDataView train, TrainSettings s,
+        MirrorGanTrainerOptions options, Dictionary<string, double> times)
     {
         var clock = Stopwatch.StartNew();
         string folder = s.Pretrained ?? Path.Combine(s.Output, "text-side");
-        string textPath = Path.Combine(folder, "text_embed.zip"), capPath = Path.Combine(folder, "captioner.zip");
-        bool saved = File.Exists(textPath) && File.Exists(capPath);
-        if (saved && (s.Pretrained is not null || s.Resume))
+        if (!HasTextSide(folder) && s.Pretrained is null && !s.FitTextSide && s.Dataset == "shapes" && HasTextSide(ShippedShapesTextSide))
+            folder = ShippedShapesTextSide;
+        if (HasTextSide(folder) && (folder == ShippedShapesTextSide || s.Pretrained is not null || s.Resume))
         {
-            var text = (TextEmbedTransformer)ml.Model.Load(textPath, out _);
-            var cap = (StreamCaptionerTransformer)ml.Model.Load(capPath, out _);
-            Console.WriteLine($"[1-2/4] TextEmbed and StreamCaptioner loaded from '{folder}'");
+            var text = (TextEmbedTransformer)ml.Model.Load(Path.Combine(folder, TextEmbedFile), out _);
+            var cap = (StreamCaptionerTransformer)ml.Model.Load(Path.Combine(folder, CaptionerFile), out _);
+            string judgePath = Path.Combine(folder, JudgeFile);
+            var judge = File.Exists(judgePath) ? (StreamCaptionerTransformer)ml.Model.Load(judgePath, out _) : null;
+            Console.WriteLine($"[1-2/4] TextEmbed and StreamCaptioner loaded from '{folder}'{(judge is null ? "" : " (and the independent judge captioner)")}");
             times["pretrained_load_s"] = clock.Elapsed.TotalSeconds;
-            return (text, cap);
+            return (text, cap, judge);
         }
         if (s.Resume)
-            throw new ArgumentException($"--resume: '{folder}' has no text_embed.zip and captioner.zip, the text side the checkpoint was trained with. " +
+            throw new ArgumentException($"--resume: '{folder}' has no {TextEmbedFile} and {CaptionerFile}, the text side the checkpoint was trained with. " +
                 "Resume into the --out folder of an earlier main job (it saves them there), or pass that job's --pretrained folder.");
         var (fittedText, fittedCap) = Fit(ml, train, s, options, times);
+        var fittedJudge = s.Dataset == "shapes" ? FitJudge(ml, s, times) : null;
+        Save(ml, folder, fittedText, fittedCap, fittedJudge);
+        return (fittedText, fittedCap, fittedJudge);
+    }
+
+    /// <summary>
+    /// The <c>pretrain</c> verb: fits the Shapes text side (TextEmbed, the captioner the GAN trains against, the judge) with
+    /// fixed epochs and saves it with its diagnostics (<c>pretrain.json</c>); the shipped folder is made by this command.
+    /// </summary>
+    public static int PretrainShapes(string folder, int seed, int stemEpochs, int streamEpochs, int threads)
+    {
+        var total = Stopwatch.StartNew();
+        TorchRuntime.EnsureLoaded();
+        torch.set_num_threads(threads > 0 ? threads : Math.Clamp(Environment.ProcessorCount, 1, 4));
+        var s = new TrainSettings("shapes", null, "tiny", DefaultIterations, null, folder, "cpu", seed, null, threads, false, stemEpochs, streamEpochs, null);
+        var ml = new MLContext(seed: seed);
+        var times = new Dictionary<string, double>();
+        var train = ml.Data.LoadMirrorGanShapes(ShapesSplit.Train(seed));
+        var (text, cap) = Fit(ml, train, s, Presets.Trainer("tiny"), times);
+        var judge = FitJudge(ml, s, times);
+        Save(ml, folder, text, cap, judge);
+        var diagnostics = Diagnostics.Run(text, cap, seed);
+        diagnostics["judge_on_real"] = Diagnostics.CaptionerOnReal(judge, seed);
+        times["total_s"] = total.Elapsed.TotalSeconds;
+        Evaluation.WriteJson(Path.Combine(folder, "pretrain.json"), new Dictionary<string, object>
+        {
+            ["command"] = $"pretrain --out <folder> --seed {seed} --stem-epochs {stemEpochs} --stream-epochs {streamEpochs}",
+            ["seed"] = seed, ["stem_epochs"] = stemEpochs, ["stream_epochs"] = streamEpochs, ["torch_threads"] = torch.get_num_threads(),
+            ["wall_times"] = times, ["diagnostics"] = diagnostics,
+        });
+        Console.WriteLine($"  diagnostics: {System.Text.Json.JsonSerializer.Serialize(diagnostics)}");
+        Console.WriteLine($"Saved the text side to '{Path.GetFullPath(folder)}' in {total.Elapsed.TotalMinutes:F1} min.");
+        return 0;
+    }
+
+    private static bool HasTextSide(string folder) => File.Exists(Path.Combine(folder, TextEmbedFile)) && File.Exists(Path.Combine(folder, CaptionerFile));
+
+    /// <summary>Saves a text side (and judge, when given) into <paramref name="folder"/>.</summary>
+    public static void Save(MLContext ml, string folder, TextEmbedTransformer text, StreamCaptionerTransformer captioner, StreamCaptionerTransformer? judge)
+    {
         Directory.CreateDirectory(folder);
-        ml.Model.Save(fittedText, null, textPath);
-        ml.Model.Save(fittedCap, null, capPath);
-        return (fittedText, fittedCap);
+        ml.Model.Save(text, null, Path.Combine(folder, TextEmbedFile));
+        ml.Model.Save(captioner, null, Path.Combine(folder, CaptionerFile));
+        if (judge is not null) ml.Model.Save(judge, null, Path.Combine(folder, JudgeFile));
+    }
+
+    /// <summary>
+    /// The evaluation's independent captioner: other data seed, weights seed, trunk (64-px small CNN) and image side than the
+    /// captioner the generator trains against, on the same training split (the held-out prompts and pairs stay unseen).
+    /// </summary>
+    public static StreamCaptionerTransformer FitJudge(MLContext ml, TrainSettings s, Dictionary<string, double> times)
+    {
+        var clock = Stopwatch.StartNew();
+        var cap = StreamCaptionerOptions.Tiny();
+        cap.Backbone = "small-cnn:64:16";
+        cap.ImageSize = 64;
+        cap.Seed = s.Seed + 7919;
+        cap.Device = s.Device;
+        cap.Epochs = s.StreamEpochs;
+        cap.Progress = new Throttled<StreamProgress>(p => $"judge captioner epoch {p.Epoch} step {p.Step} loss {p.Loss:F3} ({p.Elapsed.TotalSeconds:F0} s)");
+        Console.WriteLine($"[2/4] Judge captioner for the evaluation ({cap.Epochs} epochs, independent of the one the GAN trains against)");
+        var data = ml.Data.LoadMirrorGanShapes(ShapesSplit.Train(s.Seed + 7919));
+        var judge = ml.Transforms.StreamCaptioner(cap).Fit(data);
+        times["judge_captioner_s"] = clock.Elapsed.TotalSeconds;
+        return judge;
     }
 
     private static (TextEmbedTransformer, StreamCaptionerTransformer) Fit(MLContext ml, IDataView train, TrainSettings s, MirrorGanTrainerOptions options, Dictionary<string, double> times)
@@ -196,8 +286,8 @@ internal static class TrainJob
         var stem = options.TextEmbedOptions!;
         stem.Seed = s.Seed;
         stem.Device = s.Device;
-        stem.MaxTrainingTime = TimeSpan.FromSeconds(s.StemSeconds);
-        stem.Epochs = 100;
+        stem.MaxTrainingTime = null;
+        stem.Epochs = s.StemEpochs;
         if (s.StemBackbone is { } backbone) stem.Backbone = backbone;
         if (s.StemImageSize is { } side) stem.ImageSize = side;
         if (s.StemBatchSize is { } stemBatch) stem.BatchSize = stemBatch;
@@ -205,7 +295,7 @@ internal static class TrainJob
         if (s.StemDropout is { } dropout) stem.Dropout = dropout;
         if (s.StemGamma3 is { } gamma3) stem.Gamma3 = gamma3;
         stem.Progress = new Throttled<TextEmbedProgress>(p => $"TextEmbed epoch {p.Epoch} step {p.Step} loss {p.Loss:F3} ({p.Elapsed.TotalSeconds:F0} s)");
-        Console.WriteLine($"[1/4] TextEmbed (STEM, DAMSM pretraining, ≤ {stem.MaxTrainingTime.Value.TotalSeconds:F0} s)");
+        Console.WriteLine($"[1/4] TextEmbed (STEM, DAMSM pretraining, {stem.Epochs} epochs)");
         var textEmbed = ml.Transforms.TextEmbed(stem).Fit(train);
         times["text_embed_s"] = clock.Elapsed.TotalSeconds;
 
@@ -214,12 +304,12 @@ internal static class TrainJob
         cap.Vocabulary = textEmbed.Vocabulary;
         cap.Seed = s.Seed;
         cap.Device = s.Device;
-        cap.MaxTrainingTime = TimeSpan.FromSeconds(s.StreamSeconds);
+        cap.MaxTrainingTime = null;
         if (s.StreamBackbone is { } streamTrunk) cap.Backbone = streamTrunk;
         if (s.StreamImageSize is { } streamSide) cap.ImageSize = streamSide;
-        cap.Epochs = 100;
+        cap.Epochs = s.StreamEpochs;
         cap.Progress = new Throttled<StreamProgress>(p => $"STREAM epoch {p.Epoch} step {p.Step} loss {p.Loss:F3} ({p.Elapsed.TotalSeconds:F0} s)");
-        Console.WriteLine($"[2/4] StreamCaptioner (STREAM pretraining, ≤ {cap.MaxTrainingTime.Value.TotalSeconds:F0} s)");
+        Console.WriteLine($"[2/4] StreamCaptioner (STREAM pretraining, {cap.Epochs} epochs)");
         var captioner = ml.Transforms.StreamCaptioner(cap).Fit(train);
         times["stream_captioner_s"] = clock.Elapsed.TotalSeconds;
         return (textEmbed, captioner);

@@ -10,9 +10,9 @@ internal static class TrainingData
         switch (s.Dataset)
         {
             case "shapes":
-                Console.WriteLine($"Data: built-in Shapes, {ShapesSetup.TrainScenes} scenes × 2 captions at 64 px; held out: " +
-                    string.Join(", ", ShapesSetup.HeldOutPairs.Select(p => $"{p.Item1} {p.Item2}".ToLowerInvariant())));
-                return (ml.Data.LoadMirrorGanShapes(ShapesSetup.Train(s.Seed)), s.Preset ?? "tiny");
+                Console.WriteLine($"Data: built-in Shapes, {ShapesSplit.TrainScenes} scenes × 2 captions at 64 px; held out: " +
+                    string.Join(", ", ShapesSplit.HeldOutPairs.Select(p => $"{p.Item1} {p.Item2}".ToLowerInvariant())));
+                return (ml.Data.LoadMirrorGanShapes(ShapesSplit.Train(s.Seed)), s.Preset ?? "tiny");
             case "fashion-mnist":
                 Console.WriteLine("Data: Fashion-MNIST (Debian dataset-fashion-mnist), first 6,000 training images × 2 captions at 64 px");
                 return (ml.Data.LoadFashionMnist(new FashionMnistOptions { ImageSize = 64, MaxImages = 6000, CaptionsPerImage = 2, Seed = s.Seed }), s.Preset ?? "tiny");

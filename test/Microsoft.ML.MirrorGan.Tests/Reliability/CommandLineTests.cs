@@ -11,7 +11,7 @@ public class CommandLineTests
 
     public static TheoryData<string, string[], string> Helps => new()
     {
-        { "QuickStart", new[] { "--help" }, "--gan-minutes" },
+        { "QuickStart", new[] { "--help" }, "--iterations" },
         { "QuickStart", new[] { "generate", "--help" }, "--prompts" },
         { "QuickStart", new[] { "caption", "--help" }, "--images" },
         { "QuickStart", new[] { "evaluate", "--help" }, "--dataset" },
