@@ -9,7 +9,7 @@ var dataset = new Option<string>("--dataset") { Description = "shapes | fashion-
 dataset.AcceptOnlyFromAmong("shapes", "fashion-mnist", "cub", "coco");
 var dataPath = new Option<string?>("--data-path") { Description = "Root folder of CUB (data/birds) or COCO (data/coco); not needed for shapes and fashion-mnist." };
 var preset = new Option<string?>("--preset") { Description = "tiny | cub | coco (default: tiny for shapes/fashion-mnist, cub/coco for those datasets)" };
-var iterations = new Option<int>("--iterations") { Description = "GAN iterations: a fixed budget, so a seed gives the same model on any host (the default fits the 10-minute job on a quiet 2-core machine; README)", DefaultValueFactory = _ => TrainJob.DefaultIterations };
+var iterations = new Option<int?>("--iterations") { Description = $"GAN iterations: a fixed budget, so a seed gives the same model on any host (default: shapes {TrainJob.ShapesIterations}, fashion-mnist {TrainJob.FashionIterations}, which fit the 10-minute job on a quiet 2-core machine; cub/coco: the preset's)" };
 var ganMinutes = new Option<double?>("--gan-minutes") { Description = "Optional wall-clock cap of the GAN stage: stops before --iterations when reached (the model then depends on the host's speed)" };
 var output = new Option<string>("--out") { Description = "Output folder", DefaultValueFactory = _ => "mirrorgan-output" };
 var device = new Option<string>("--device") { Description = "auto | cpu | cuda:N", DefaultValueFactory = _ => "auto" };
@@ -62,7 +62,7 @@ preset.AcceptOnlyFromAmong("tiny", "cub", "coco");
 
 foreach (var o in new Option[] { fitTextSide, stemDropout, stemGamma3, resume, emaBn, emaDecay, dataset, dataPath, preset, iterations, ganMinutes, output, device, seed, lambda, threads, stemEpochs, streamEpochs, batchSize, ablation, diagnose, pretrained, initAttention, gf, lr, stemBackbone, stemImageSize, stemBatch, stemLr, dLr, streamBackbone, streamImageSize }) root.Options.Add(o);
 root.SetAction(r => TrainJob.Run(new TrainSettings(
-    r.GetValue(dataset)!, r.GetValue(dataPath), r.GetValue(preset), r.GetValue(iterations), r.GetValue(ganMinutes), r.GetValue(output)!,
+    r.GetValue(dataset)!, r.GetValue(dataPath), r.GetValue(preset), TrainJob.Iterations(r.GetValue(dataset)!, r.GetValue(preset), r.GetValue(iterations)), r.GetValue(ganMinutes), r.GetValue(output)!,
     r.GetValue(device)!, r.GetValue(seed), r.GetValue(lambda), r.GetValue(threads), r.GetValue(ablation), r.GetValue(stemEpochs), r.GetValue(streamEpochs), r.GetValue(batchSize))
 {
     Diagnose = r.GetValue(diagnose), Pretrained = r.GetValue(pretrained), InitAttention = r.GetValue(initAttention), GeneratorDim = r.GetValue(gf), LearningRate = r.GetValue(lr),

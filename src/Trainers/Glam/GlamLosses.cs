@@ -15,13 +15,8 @@ internal static class GlamLosses
     /// BCE(D(real[0..B−1], s[1..B]),0)]. The last term pairs each real image with its neighbour's caption in the
     /// length-sorted batch, as the original (no class check). <paramref name="fake"/> must already be detached.
     /// Real and fake go through D in separate passes: a mixed batch would share BatchNorm statistics.
-    /// With <c>allPairs</c> the last term scores the real images against every other caption of the batch (all B(B−1)
-    /// mismatched pairs, captions identical to the image's own left out) instead of the neighbour's only: a neighbour rarely
-    /// differs from an image's caption in just one attribute, so with one mismatch per image the conditional head tells most
-    /// pairs apart by colour or position and learns the rarer distinctions (Shapes: the shape) late. It keeps its ⅓ weight
-    /// as the mean over the pairs.
     /// </summary>
-    public static Tensor Discriminator(GlamDiscriminator d, Tensor real, Tensor fake, Tensor sentence, bool allPairs = false)
+    public static Tensor Discriminator(GlamDiscriminator d, Tensor real, Tensor fake, Tensor sentence)
     {
         long b = real.shape[0];
         var realFeatures = d.call(real);
@@ -30,14 +25,7 @@ internal static class GlamLosses
         var zeros = torch.zeros(b, device: real.device);
         var realLoss = Bce(d.Unconditional(realFeatures), ones) + Bce(d.Conditional(realFeatures, sentence), ones);
         var fakeLoss = Bce(d.Unconditional(fakeFeatures), zeros) + Bce(d.Conditional(fakeFeatures, sentence), zeros);
-        if (b > 1 && allPairs)
-        {
-            var logits = d.ConditionalAllPairs(realFeatures, sentence);
-            var different = (sentence.unsqueeze(1) - sentence.unsqueeze(0)).abs().amax(2).gt(1e-6f);
-            var wrong = logits.masked_select(different);
-            if (wrong.shape[0] > 0) fakeLoss = fakeLoss + Bce(wrong, torch.zeros_like(wrong));
-        }
-        else if (b > 1)
+        if (b > 1)
         {
             var wrong = d.Conditional(realFeatures[..(int)(b - 1)], sentence[1..]);
             fakeLoss = fakeLoss + Bce(wrong, zeros[1..]);

@@ -28,9 +28,6 @@ internal sealed class GlamStep
 
     private readonly bool _emaWarmup;
 
-    /// <summary>D's wrong-caption term over all mismatched pairs (<see cref="MirrorGanTrainerOptions.MismatchAllPairs"/>).</summary>
-    public bool MismatchAllPairs { get; init; }
-
     public GlamStep(GlamTrainingState state, StreamCaptionLoss? stream, double lambda, double klWeight, bool emaWarmup = false)
     {
         _emaWarmup = emaWarmup;
@@ -72,7 +69,7 @@ internal sealed class GlamStep
         for (int i = 0; i < fakes.Count; i++)
         {
             var real = RealAt(batch.Real, fakes[i].shape[2]);
-            var dLoss = Hook($"D{i}", GlamLosses.Discriminator(_state.Discriminators[i], real, fakes[i].detach(), forward.Sentence, MismatchAllPairs));
+            var dLoss = Hook($"D{i}", GlamLosses.Discriminator(_state.Discriminators[i], real, fakes[i].detach(), forward.Sentence));
             dLosses[i] = Check(dLoss, $"D{i}", iteration);
             _state.DiscriminatorOptimizers[i].zero_grad();
             dLoss.backward();

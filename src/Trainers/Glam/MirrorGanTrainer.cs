@@ -111,7 +111,7 @@ public sealed class MirrorGanTrainer : IEstimator<MirrorGanTransformer>
         try
         {
             var stream = captioner?.CreateCaptionLoss(o.StreamIncludesEndToken);
-            var step = new GlamStep(state, stream, o.StreamWeight, o.KlWeight, o.EmaWarmup) { LossHook = LossHook, MismatchAllPairs = o.MismatchAllPairs };
+            var step = new GlamStep(state, stream, o.StreamWeight, o.KlWeight, o.EmaWarmup) { LossHook = LossHook };
             var samples = o.SampleFolder is null ? null : new GlamSamples(data, o.SampleCaptions, network, device);
             Train(state, step, data, device, checkpoint, samples, ch);
             return ExportEma(state, data, text.MaxWords, ch);

@@ -65,13 +65,6 @@ public sealed class MirrorGanTrainerOptions
     /// <summary>Whether the re-description targets end with <c>&lt;end&gt;</c> as in STREAM pretraining (the original has no end token).</summary>
     public bool StreamIncludesEndToken { get; set; } = true;
 
-    /// <summary>
-    /// D's wrong-caption term scores every real image against every other caption of the batch instead of its neighbour's
-    /// only (the original). Cheap (the joint conv is split, so only its BatchNorm and the logit run per pair) and it shows the
-    /// conditional head the rare pairs that differ in one attribute.
-    /// </summary>
-    public bool MismatchAllPairs { get; set; }
-
     /// <summary>Weight of CA's KL term in G's loss (1 in the original).</summary>
     public double KlWeight { get; set; } = 1;
 

@@ -74,24 +74,4 @@ public sealed class GlamDiscriminator : nn.Module<Tensor, Tensor>
         var tiled = sentence.view(-1, _textDim, 1, 1).expand(-1, -1, features.shape[2], features.shape[3]);
         return cond_logits.call(joint_conv.call(torch.cat(new[] { features, tiled }, 1))).view(-1);
     }
-
-    /// <summary>
-    /// The conditional logit of every (image i, sentence j) pair, B×B, at the cost of B images and B sentences: the joint
-    /// conv of [features ‖ tiled sentence] is the sum of a conv over the features and one over the tiled sentence (its
-    /// weight split along the input channels), so only BatchNorm, the activation and the 4×4 logit conv run per pair.
-    /// Entry (i, i) equals <see cref="Conditional"/> up to BatchNorm's batch statistics, which here span all B² pairs.
-    /// </summary>
-    public Tensor ConditionalAllPairs(Tensor features, Tensor sentence)
-    {
-        long b = features.shape[0], c = features.shape[1], h = features.shape[2], w = features.shape[3];
-        var modules = joint_conv.children().ToArray();
-        var conv = (Conv2d)modules[0];
-        var weight = conv.weight!;
-        var imagePart = nn.functional.conv2d(features, weight[.., ..(int)c], padding: new long[] { 1, 1 });
-        var tiled = sentence.view(-1, _textDim, 1, 1).expand(-1, -1, h, w);
-        var textPart = nn.functional.conv2d(tiled, weight[.., (int)c..], padding: new long[] { 1, 1 });
-        var pairs = (imagePart.unsqueeze(1) + textPart.unsqueeze(0)).reshape(b * b, -1, h, w);
-        for (int k = 1; k < modules.Length; k++) pairs = ((nn.Module<Tensor, Tensor>)modules[k]).call(pairs);
-        return cond_logits.call(pairs).view(b, b);
-    }
 }
