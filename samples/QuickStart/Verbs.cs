@@ -88,7 +88,11 @@ internal static class Verbs
             quality.ClassifierName = $"fashion-mnist-classifier:{Path.GetFileName(path)}";
         }
         else notes.Add("Inception Score: Shapes has no built-in classifier; pass --classifier model.onnx (e.g. an exported Inception-v3)");
-        var metrics = Evaluation.Run(ml, chain, s.Dataset, s.Seed, Path.GetDirectoryName(Path.GetFullPath(s.Output))!, writeGallery: false, quality);
+        // The independent judge captioner ships with the Shapes text side; the chain's own captioner only gives self-consistency.
+        string judgePath = Path.Combine(TrainJob.ShippedShapesTextSide, TrainJob.JudgeFile);
+        var judge = s.Dataset == "shapes" && File.Exists(judgePath) ? (Captioning.StreamCaptionerTransformer)ml.Model.Load(judgePath, out _) : null;
+        if (s.Dataset == "shapes" && judge is null) notes.Add($"independent re-caption skipped: no judge captioner at {judgePath}");
+        var metrics = Evaluation.Run(ml, chain, s.Dataset, s.Seed, Path.GetDirectoryName(Path.GetFullPath(s.Output))!, writeGallery: false, quality, judge);
         var report = new Dictionary<string, object>
         {
             ["model"] = s.Model, ["seed"] = s.Seed, ["dataset"] = s.Dataset,
