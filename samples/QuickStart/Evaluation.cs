@@ -85,6 +85,21 @@ internal static class Evaluation
                     report.Skipped.Add($"note: FID from {report.Fid.GeneratedCount} generated and {report.Fid.RealCount} real {report.Fid.Dimension}-d features: " +
                         "singular covariances (rank-deficient FID), comparable only between runs with the same counts");
                 metrics["evaluation"] = JsonDocument.Parse(report.ToJson()).RootElement.Clone();
+                if (quality.Classifier is not null)
+                {
+                    // The real images of the same prompts through the same classifier and IS protocol (count, splits): the
+                    // ceiling the generated figures are read against, as ratios.
+                    var realSet = new EvaluationImages(real.Images, size, set.Captions, set.Classes);
+                    var reference = MirrorGanEvaluation.Evaluate(realSet, null, new MirrorGanEvaluationOptions
+                    {
+                        Classifier = quality.Classifier, ClassifierName = quality.ClassifierName, InceptionSplits = quality.InceptionSplits,
+                    });
+                    metrics["real_reference"] = JsonDocument.Parse(reference.ToJson()).RootElement.Clone();
+                    if (report.InceptionScore is { } gis && reference.InceptionScore is { } ris)
+                        metrics["inception_score_ratio"] = gis.Mean / ris.Mean;
+                    if (report.ClassAccuracy is { } gacc && reference.ClassAccuracy is { } racc && racc > 0)
+                        metrics["class_accuracy_ratio"] = gacc / racc;
+                }
             }
             result[set.Name] = metrics;
             Console.WriteLine($"  {set.Name}: {JsonSerializer.Serialize(metrics)}");
