@@ -33,18 +33,18 @@ internal static class Diagnostics
         var scenes = data.Scenes.Take(100).ToArray();
         int size = captioner.ImageSize, plane = 3 * size * size;
         var pixels = new float[scenes.Length * plane];
-        for (int i = 0; i < scenes.Length; i++)
-        {
-            using var image = data.Render(scenes[i]);
-            ImageTensor.ToChw(image, size, pixels.AsSpan(i * plane, plane));
-        }
         var result = new Dictionary<string, object>();
-        using (var scope = torch.NewDisposeScope())
+        var images = scenes.Select(data.Render).ToArray();
+        try
         {
-            var captions = captioner.Generate(torch.tensor(pixels, new long[] { scenes.Length, 3, size, size }), beamWidth: 1)
-                .Select(c => captioner.Vocabulary.Decode(c.Ids)).ToArray();
+            for (int i = 0; i < scenes.Length; i++) ImageTensor.ToChw(images[i], size, pixels.AsSpan(i * plane, plane));
+            var captions = Evaluation.Recaption(captioner, images);
             var acc = ShapesCaptionAccuracy.Score(captions, scenes);
             result["greedy_caption_accuracy"] = new { color = acc.Color, shape = acc.Shape, size = acc.Size, position = acc.Position, example = captions[0] };
+        }
+        finally
+        {
+            foreach (var image in images) image.Dispose();
         }
         var net = captioner.Network;
         var ranking = new Dictionary<string, double>();

@@ -190,7 +190,7 @@ internal static class TrainJob
         return 0;
     }
 
-    /// <summary>The text side shipped with the QuickStart for Shapes (made by <c>pretrain</c>; README "Pretrained text side").</summary>
+    /// <summary>The text side shipped with the QuickStart for Shapes (made by <c>pretrain</c>; pretrained/shapes/README.md).</summary>
     public static string ShippedShapesTextSide => Path.Combine(AppContext.BaseDirectory, "pretrained", "shapes");
 
     /// <summary>File names of a text-side folder.</summary>
