@@ -115,22 +115,8 @@ internal sealed class GlamStep
     private static double Check(Tensor loss, string term, int iteration)
     {
         double v = loss.item<float>();
-        if (!double.IsFinite(v)) throw new NonFiniteLoss(iteration, term, v);
+        // The trainer rethrows it with the checkpoint it kept.
+        if (!double.IsFinite(v)) throw NonFiniteLossException.Gan(iteration, term, v, null);
         return v;
     }
-}
-
-/// <summary>Thrown inside a step; the trainer turns it into <see cref="MirrorGanTrainingException"/> with the checkpoint path.</summary>
-internal sealed class NonFiniteLoss : Exception
-{
-    public NonFiniteLoss(int iteration, string term, double value) : base($"{term} = {value} at iteration {iteration}")
-    {
-        Iteration = iteration;
-        Term = term;
-        Value = value;
-    }
-
-    public int Iteration { get; }
-    public string Term { get; }
-    public double Value { get; }
 }

@@ -23,35 +23,3 @@ public sealed record MirrorGanProgress(int Iteration, int Iterations, int Epoch,
         $"{ImagesPerSecond:F1} img/s, {Elapsed.TotalSeconds:F0} s, ETA {Remaining.TotalSeconds:F0} s";
 }
 
-/// <summary>
-/// A training loss, or a weight before a checkpoint write, became NaN or infinite; training stopped and the last good
-/// checkpoint was kept.
-/// </summary>
-public sealed class MirrorGanTrainingException : InvalidOperationException
-{
-    /// <summary>Creates the exception.</summary>
-    public MirrorGanTrainingException(int iteration, string term, double value, string? checkpoint)
-        : base((term.Contains('.', StringComparison.Ordinal)
-                   ? $"MirrorGanTrainer: the weight '{term}' holds NaN or infinite values after iteration {iteration} (its losses were finite); training stopped before writing a checkpoint. "
-                   : $"MirrorGanTrainer: the loss term '{term}' is {value} at iteration {iteration}; training stopped. ") +
-               (checkpoint is null ? "No checkpoint was configured. " : $"The last good checkpoint is kept at '{checkpoint}'. ") +
-               "Lower the learning rates or λ (StreamWeight), or check the data for broken images.")
-    {
-        Iteration = iteration;
-        Term = term;
-        Value = value;
-    }
-
-    /// <summary>The iteration (0-based) whose loss was not finite.</summary>
-    public int Iteration { get; }
-
-    /// <summary>
-    /// Which loss term: <c>D{stage}</c>, <c>G_adversarial</c>, <c>stream</c> or <c>KL</c>; or, when the losses were
-    /// finite but the weights were not (found before a checkpoint write, which is then skipped), the weight's name,
-    /// e.g. <c>G.init.fc.weight</c> or <c>D0.img_code.conv0.weight</c>.
-    /// </summary>
-    public string Term { get; }
-
-    /// <summary>The value (NaN or ±∞).</summary>
-    public double Value { get; }
-}

@@ -61,7 +61,7 @@ public sealed class MirrorGanTrainer : IEstimator<MirrorGanTransformer>
 
     /// <summary>
     /// Fits what is missing (TextEmbed, captioner), then trains the GAN. Throws <see cref="OperationCanceledException"/> on
-    /// cancellation (after writing a checkpoint) and <see cref="MirrorGanTrainingException"/> on a non-finite loss.
+    /// cancellation (after writing a checkpoint) and <see cref="NonFiniteLossException"/> on a non-finite loss.
     /// </summary>
     public MirrorGanTransformer Fit(IDataView input)
     {
@@ -155,10 +155,10 @@ public sealed class MirrorGanTrainer : IEstimator<MirrorGanTransformer>
                 using var scope = torch.NewDisposeScope();
                 last = step.Run(data.Batch(rows, device), it);
             }
-            catch (NonFiniteLoss e)
+            catch (NonFiniteLossException e)
             {
                 CompletedIterations = it;
-                throw new MirrorGanTrainingException(e.Iteration, e.Term, e.Value, checkpoint is not null && File.Exists(checkpoint) ? checkpoint : null);
+                throw NonFiniteLossException.Gan(e.Iteration, e.Term, e.Value, checkpoint is not null && File.Exists(checkpoint) ? checkpoint : null);
             }
             state.Iteration = it + 1;
             CompletedIterations = state.Iteration;
@@ -170,7 +170,7 @@ public sealed class MirrorGanTrainer : IEstimator<MirrorGanTransformer>
                 if (state.FirstNonFiniteWeight() is { } weight)
                 {
                     CompletedIterations = it;
-                    throw new MirrorGanTrainingException(it, weight, double.NaN, File.Exists(checkpoint) ? checkpoint : null);
+                    throw NonFiniteLossException.Gan(it, weight, double.NaN, File.Exists(checkpoint) ? checkpoint : null);
                 }
                 SaveCheckpoint(checkpoint, state);
             }

@@ -110,7 +110,7 @@ public sealed class DamsmTrainer
     {
         double v = loss.item<float>();
         if (!double.IsFinite(v))
-            throw new NonFiniteLossException("TextEmbed (DAMSM pretraining)", term, Iterations, _epoch, v,
+            throw NonFiniteLossException.Pretraining("TextEmbed (DAMSM pretraining)", term, Iterations, _epoch, v,
                 "Lower TextEmbedOptions.LearningRate, set GradientClipNorm, or check the captions and images.");
         return v;
     }

@@ -96,7 +96,7 @@ public sealed class StreamCaptionerEstimator : IEstimator<StreamCaptionerTransfo
                     // Checked before backward: one NaN step would silently make every weight NaN.
                     double value = loss.item<float>();
                     if (!double.IsFinite(value))
-                        throw new NonFiniteLossException("StreamCaptioner (STREAM pretraining)", "caption", step, epoch, value,
+                        throw NonFiniteLossException.Pretraining("StreamCaptioner (STREAM pretraining)", "caption", step, epoch, value,
                             "Lower StreamCaptionerOptions.LearningRate, or check the captions and images.");
                     optimizer.zero_grad();
                     loss.backward();

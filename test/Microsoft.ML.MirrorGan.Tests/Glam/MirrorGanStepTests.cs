@@ -89,7 +89,7 @@ public class MirrorGanStepTests : IClassFixture<GlamFixture>
         // libtorch's BCE threw "all elements of input should be between 0 and 1" from native code here.
         using (no_grad()) ds[0].named_parameters().First(p => p.name.StartsWith("uncond_logits", StringComparison.Ordinal)).parameter.fill_(float.NaN);
         var forward = step.Forward(batch);
-        var e = Assert.Throws<NonFiniteLoss>(() => step.UpdateDiscriminators(forward, batch, 7));
+        var e = Assert.Throws<NonFiniteLossException>(() => step.UpdateDiscriminators(forward, batch, 7));
         Assert.Equal("D0", e.Term);
         Assert.Equal(7, e.Iteration);
         Assert.True(double.IsNaN(e.Value));

@@ -54,12 +54,15 @@ public class MirrorGanTrainerTests : IClassFixture<GlamFixture>
         var trainer = _f.Ml.Transforms.MirrorGan(o);
         int calls = 0;
         trainer.LossHook = (name, t) => name == "stream" && ++calls == 3 ? t * double.NaN : t;
-        var e = Assert.Throws<MirrorGanTrainingException>(() => trainer.Fit(_f.Train));
+        var e = Assert.Throws<NonFiniteLossException>(() => trainer.Fit(_f.Train));
         Assert.Equal(2, e.Iteration);
         Assert.Equal("stream", e.Term);
         Assert.Contains("iteration 2", e.Message);
         string checkpoint = Path.Combine(dir.Path, "checkpoint.bin");
         Assert.Contains(checkpoint, e.Message);
+        Assert.Equal(checkpoint, e.Checkpoint);
+        Assert.Equal("MirrorGanTrainer", e.Trainer);
+        Assert.Null(e.Epoch);
 
         // The checkpoint is iteration 2's (the last good one) and resumes.
         var again = _f.Options(3);
