@@ -4,10 +4,11 @@ using SkiaSharp;
 namespace Microsoft.ML.MirrorGan.Data;
 
 /// <summary>
-/// Decodes image files to RGB <see cref="MLImage"/>s the way every loader needs them: grey, palette, CMYK and
-/// alpha images become opaque RGB (alpha is composited over white), with an optional crop and square resize.
+/// The dataset loaders' crop-and-resize on top of the one public image loader,
+/// <see cref="Microsoft.ML.MirrorGan.Imaging.ImageFile"/> (which does every decode and its checks), and the RGB byte
+/// conversions the trainers and the Shapes scorer share.
 /// </summary>
-public static class RgbImage
+internal static class RgbImage
 {
     /// <summary>
     /// Loads <paramref name="path"/> as opaque RGB, optionally cropping to <paramref name="crop"/> (clipped to the
