@@ -14,6 +14,6 @@ public static class TextEmbedCatalog
     public static TextEmbedEstimator TextEmbed(this TransformsCatalog catalog, TextEmbedOptions? options = null)
     {
         if (catalog is null) throw new ArgumentNullException(nameof(catalog));
-        return new TextEmbedEstimator(CatalogEnvironments.Of(catalog), options ?? TextEmbedOptions.Paper());
+        return new TextEmbedEstimator(CatalogEnvironment.Of(catalog), options ?? TextEmbedOptions.Paper());
     }
 }
