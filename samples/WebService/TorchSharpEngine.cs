@@ -51,7 +51,7 @@ internal sealed class TorchSharpEngine : IMirrorGanEngine
         var servingChain = new TransformerChain<ITransformer>(servingParts.ToArray());
 
         var outputSchema = SchemaDefinition.Create(typeof(Output), SchemaDefinition.Direction.Write);
-        outputSchema[nameof(Output.GeneratedCaption)].ColumnName = _captioner?.CaptionColumn ?? "GeneratedCaption";
+        outputSchema[nameof(Output.GeneratedCaption)].ColumnName = _captioner?.OutputCaptionColumnName ?? "GeneratedCaption";
         outputSchema[nameof(Output.Attention)].ColumnName = $"{AttentionPrefix}Stage{stages - 1}";
         var inputSchema = SchemaDefinition.Create(typeof(Prompt), SchemaDefinition.Direction.Read);
         inputSchema[nameof(Prompt.Caption)].ColumnName = _text.Columns.Caption;

@@ -19,12 +19,12 @@ int parsed = root.Parse(args).Invoke();
 if (parsed != -1) return parsed == 0 ? 0 : 2; // --help, or a usage error (exit code 2 as before)
 var ml = new MLContext(seed: 0);
 var captions = ml.Data.LoadFromEnumerable(new[] { new CaptionRow { Caption = "a red square on the left" }, new CaptionRow { Caption = "a blue bar" } });
-using var textToImage = ml.Transforms.MirrorGanOnnxTextToImage(new MirrorGanOnnxTextToImageOptions { ModelFolder = folder, PixelsColumn = "Pixels", Seed = 7 }).Fit(captions);
+using var textToImage = ml.Transforms.MirrorGanOnnxTextToImage(new MirrorGanOnnxTextToImageOptions { ModelFolder = folder, OutputPixelsColumnName = "Pixels", Seed = 7 }).Fit(captions);
 var generated = textToImage.Transform(captions);
 var pixels = generated.GetColumn<float[]>("Pixels").ToArray();
 foreach (var p in pixels) Console.WriteLine($"image sum {p.Sum(x => (double)x):R}");
 
-using var captioner = ml.Transforms.MirrorGanOnnxCaptioner(new MirrorGanOnnxCaptionerOptions { ModelFolder = folder, ImageColumn = "GeneratedImage" }).Fit(generated);
+using var captioner = ml.Transforms.MirrorGanOnnxCaptioner(new MirrorGanOnnxCaptionerOptions { ModelFolder = folder, ImageColumnName = "GeneratedImage" }).Fit(generated);
 foreach (var c in captioner.Transform(generated).GetColumn<string>("GeneratedCaption")) Console.WriteLine($"caption '{c}'");
 
 var torch = File.Exists("/proc/self/maps")

@@ -11,13 +11,13 @@ public sealed class MirrorGanOnnxCaptionerOptions
     public string ModelFolder { get; set; } = "";
 
     /// <summary>Input image column (<see cref="MLImage"/>; any size, resized).</summary>
-    public string ImageColumn { get; set; } = "Image";
+    public string ImageColumnName { get; set; } = "Image";
 
     /// <summary>Output caption column (Text).</summary>
-    public string CaptionColumn { get; set; } = "GeneratedCaption";
+    public string OutputCaptionColumnName { get; set; } = "GeneratedCaption";
 
     /// <summary>Output score column (Single, total log-probability).</summary>
-    public string ScoreColumn { get; set; } = "CaptionScore";
+    public string OutputScoreColumnName { get; set; } = "CaptionScore";
 
     /// <summary>Beam width; null: the exported model's.</summary>
     public int? BeamWidth { get; set; }
@@ -75,20 +75,20 @@ public sealed class MirrorGanOnnxCaptionerTransformer : MirrorGanTransformerBase
     protected override int BatchSize => Options.BatchSize;
 
     /// <inheritdoc/>
-    protected override IReadOnlyList<InputColumnSpec> InputColumns => new[] { InputColumnSpec.Image(Options.ImageColumn) };
+    protected override IReadOnlyList<InputColumnSpec> InputColumns => new[] { InputColumnSpec.Image(Options.ImageColumnName) };
 
     /// <inheritdoc/>
     protected override IReadOnlyList<OutputColumnSpec> OutputColumns => new[]
     {
-        new OutputColumnSpec(Options.CaptionColumn, TextDataViewType.Instance),
-        new OutputColumnSpec(Options.ScoreColumn, NumberDataViewType.Single),
+        new OutputColumnSpec(Options.OutputCaptionColumnName, TextDataViewType.Instance),
+        new OutputColumnSpec(Options.OutputScoreColumnName, NumberDataViewType.Single),
     };
 
     /// <inheritdoc/>
     protected override void MapBatch(InputBatch inputs, OutputBatch outputs)
     {
         var images = inputs.Column<MLImage?>(0);
-        var pixels = StreamImages.ToChwBatch(images, _model.ImageSize, Options.ImageColumn, inputs.RowPositions);
+        var pixels = StreamImages.ToChwBatch(images, _model.ImageSize, Options.ImageColumnName, inputs.RowPositions);
         var captions = _model.Caption(pixels, images.Length, Options.BeamWidth, Options.MaxWords);
         for (int i = 0; i < captions.Length; i++)
         {

@@ -14,9 +14,9 @@ public static class MirrorGanOnnxCatalog
         var env = CatalogEnvironment.Of(catalog);
         if (options is null) throw new ArgumentNullException(nameof(options));
         return new(() => new MirrorGanOnnxTextToImageTransformer(env, options),
-            options.CaptionColumn, TextDataViewType.Instance,
-            new[] { SchemaShapes.Scalar(options.ImageColumn, new ImageDataViewType()) }
-                .Concat(options.PixelsColumn is null ? Array.Empty<SchemaShape.Column>() : new[] { SchemaShapes.Vector(options.PixelsColumn, NumberDataViewType.Single) }).ToArray());
+            options.CaptionColumnName, TextDataViewType.Instance,
+            new[] { SchemaShapes.Scalar(options.OutputImageColumnName, new ImageDataViewType()) }
+                .Concat(options.OutputPixelsColumnName is null ? Array.Empty<SchemaShape.Column>() : new[] { SchemaShapes.Vector(options.OutputPixelsColumnName, NumberDataViewType.Single) }).ToArray());
     }
 
     /// <summary>Caption → image from an ONNX export folder, with default columns (Caption → GeneratedImage).</summary>
@@ -29,8 +29,8 @@ public static class MirrorGanOnnxCatalog
         var env = CatalogEnvironment.Of(catalog);
         if (options is null) throw new ArgumentNullException(nameof(options));
         return new(() => new MirrorGanOnnxCaptionerTransformer(env, options),
-            options.ImageColumn, new ImageDataViewType(),
-            new[] { SchemaShapes.Scalar(options.CaptionColumn, TextDataViewType.Instance), SchemaShapes.Scalar(options.ScoreColumn, NumberDataViewType.Single) });
+            options.ImageColumnName, new ImageDataViewType(),
+            new[] { SchemaShapes.Scalar(options.OutputCaptionColumnName, TextDataViewType.Instance), SchemaShapes.Scalar(options.OutputScoreColumnName, NumberDataViewType.Single) });
     }
 
     /// <summary>Image → caption from an ONNX export folder, with default columns (Image → GeneratedCaption, CaptionScore).</summary>

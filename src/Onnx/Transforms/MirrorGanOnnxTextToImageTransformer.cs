@@ -12,13 +12,13 @@ public sealed class MirrorGanOnnxTextToImageOptions
     public string ModelFolder { get; set; } = "";
 
     /// <summary>Input caption column (Text).</summary>
-    public string CaptionColumn { get; set; } = "Caption";
+    public string CaptionColumnName { get; set; } = "Caption";
 
     /// <summary>Output image column (<see cref="MLImage"/>, RGBA, the last stage's size).</summary>
-    public string ImageColumn { get; set; } = "GeneratedImage";
+    public string OutputImageColumnName { get; set; } = "GeneratedImage";
 
     /// <summary>Optional output column with the raw image, Vector&lt;Single, 3·S·S&gt; CHW in [−1, 1]; null: none.</summary>
-    public string? PixelsColumn { get; set; }
+    public string? OutputPixelsColumnName { get; set; }
 
     /// <summary>Noise seed of every row (<see cref="Glam.GenerationNoise"/>): the same caption and seed give the same image here and from the model.zip it was exported from.</summary>
     public int Seed { get; set; }
@@ -79,15 +79,15 @@ public sealed class MirrorGanOnnxTextToImageTransformer : MirrorGanTransformerBa
     protected override int BatchSize => Options.BatchSize;
 
     /// <inheritdoc/>
-    protected override IReadOnlyList<InputColumnSpec> InputColumns => new[] { InputColumnSpec.Text(Options.CaptionColumn) };
+    protected override IReadOnlyList<InputColumnSpec> InputColumns => new[] { InputColumnSpec.Text(Options.CaptionColumnName) };
 
     /// <inheritdoc/>
     protected override IReadOnlyList<OutputColumnSpec> OutputColumns
     {
         get
         {
-            var list = new List<OutputColumnSpec> { new(Options.ImageColumn, new ImageDataViewType(ImageSize, ImageSize)) };
-            if (Options.PixelsColumn is not null) list.Add(new(Options.PixelsColumn, new VectorDataViewType(NumberDataViewType.Single, 3 * ImageSize * ImageSize)));
+            var list = new List<OutputColumnSpec> { new(Options.OutputImageColumnName, new ImageDataViewType(ImageSize, ImageSize)) };
+            if (Options.OutputPixelsColumnName is not null) list.Add(new(Options.OutputPixelsColumnName, new VectorDataViewType(NumberDataViewType.Single, 3 * ImageSize * ImageSize)));
             return list;
         }
     }
@@ -102,13 +102,13 @@ public sealed class MirrorGanOnnxTextToImageTransformer : MirrorGanTransformerBa
             ids[i] = _model.Tokenize(captions[i]);
             if (ids[i].Length == 0)
                 throw new InvalidOperationException(
-                    $"MirrorGanOnnxTextToImage: the caption in row {inputs.RowPositions[i]} of column '{Options.CaptionColumn}' has no word in the vocabulary: {Microsoft.ML.MirrorGan.Text.CaptionText.Quote(captions[i])}. Remove such rows.");
+                    $"MirrorGanOnnxTextToImage: the caption in row {inputs.RowPositions[i]} of column '{Options.CaptionColumnName}' has no word in the vocabulary: {Microsoft.ML.MirrorGan.Text.CaptionText.Quote(captions[i])}. Remove such rows.");
         }
         var images = _model.Generate(ids, Enumerable.Repeat(Options.Seed, ids.Length).ToArray());
         for (int i = 0; i < images.Length; i++)
         {
             outputs.Set(0, i, ImageTensor.FromChw(images[i], ImageSize));
-            if (Options.PixelsColumn is not null) outputs.Set(1, i, images[i]);
+            if (Options.OutputPixelsColumnName is not null) outputs.Set(1, i, images[i]);
         }
     }
 

@@ -79,7 +79,7 @@ public sealed class MirrorGanTrainer : IEstimator<MirrorGanTransformer>
         torch.manual_seed(o.Seed);
         var network = o.Network with { TextDim = text.FeatureSize };
         var clock = Stopwatch.StartNew();
-        var data = GlamTrainingData.Read(input, o.CaptionColumn, o.ImageColumn, network.FinalSize, text, m => ch.Warning(MessageSensitivity.None, m));
+        var data = GlamTrainingData.Read(input, o.CaptionColumnName, o.ImageColumnName, network.FinalSize, text, m => ch.Warning(MessageSensitivity.None, m));
         ch.Info(MessageSensitivity.None, $"MirrorGan: {data.Count} captions, {data.Images.Length} images at {network.FinalSize} px read in {clock.Elapsed.TotalSeconds:F1} s; " +
             $"{network.Stages} stage(s), GF {network.GeneratorDim}, DF {network.DiscriminatorDim}, batch {o.BatchSize}, λ {o.StreamWeight}, device {device}.");
         ch.Info(MessageSensitivity.None, $"MirrorGan: {TorchRuntime.CpuConvolutions}.");
@@ -253,9 +253,9 @@ public sealed class MirrorGanTrainer : IEstimator<MirrorGanTransformer>
     private TextEmbedTransformer FitTextEmbed(IDataView input, IChannel ch)
     {
         var options = Options.TextEmbedOptions ?? TextEmbedOptions.Tiny();
-        options.CaptionColumnName = Options.CaptionColumn;
-        options.ImageColumnName = Options.ImageColumn;
-        options.ClassIdColumnName = Options.ClassIdColumn;
+        options.CaptionColumnName = Options.CaptionColumnName;
+        options.ImageColumnName = Options.ImageColumnName;
+        options.ClassIdColumnName = Options.ClassIdColumnName;
         options.Seed ??= Options.Seed;
         if (options.Device == "auto") options.Device = Options.Device;
         ch.Info(MessageSensitivity.None, "MirrorGan: fitting TextEmbed (STEM) first.");
@@ -266,8 +266,8 @@ public sealed class MirrorGanTrainer : IEstimator<MirrorGanTransformer>
     {
         var options = Options.StreamCaptionerOptions ?? StreamCaptionerOptions.Tiny();
         options.Vocabulary = text.Vocabulary;
-        options.ImageColumn = Options.ImageColumn;
-        options.CaptionColumn = Options.CaptionColumn;
+        options.ImageColumnName = Options.ImageColumnName;
+        options.CaptionColumnName = Options.CaptionColumnName;
         ch.Info(MessageSensitivity.None, "MirrorGan: fitting the STREAM captioner first (TextEmbed's vocabulary).");
         return new StreamCaptionerEstimator(_host, options).Fit(input);
     }
@@ -282,7 +282,7 @@ public sealed class MirrorGanTrainer : IEstimator<MirrorGanTransformer>
         var text = TextEmbed ?? throw new InvalidOperationException("Call Fit first: the chain needs the TextEmbed it used.");
         var parts = new List<ITransformer> { text.WithImageColumn(null), generator };
         if (StreamCaptioner is { } c)
-            parts.Add(new StreamCaptionerTransformer(_host, c.Network, c.Vocabulary, generator.Columns.Image, c.CaptionColumn, c.ScoreColumn,
+            parts.Add(new StreamCaptionerTransformer(_host, c.Network, c.Vocabulary, generator.Columns.Image, c.OutputCaptionColumnName, c.OutputScoreColumnName,
                 c.ImageSize, c.MaxWords, c.BeamWidth));
         var chain = new TransformerChain<ITransformer>(parts.ToArray());
         return chain;

@@ -12,13 +12,13 @@ namespace Microsoft.ML.MirrorGan.Glam;
 public sealed class MirrorGanTrainerOptions
 {
     /// <summary>Training caption column (Text).</summary>
-    public string CaptionColumn { get; set; } = "Caption";
+    public string CaptionColumnName { get; set; } = "Caption";
 
     /// <summary>Training image column (MLImage).</summary>
-    public string ImageColumn { get; set; } = "Image";
+    public string ImageColumnName { get; set; } = "Image";
 
     /// <summary>Class column (Int32), only read when the trainer fits <c>TextEmbed</c> itself (same-class masking); null: none.</summary>
-    public string? ClassIdColumn { get; set; } = "ClassId";
+    public string? ClassIdColumnName { get; set; } = "ClassId";
 
     /// <summary>A fitted <c>TextEmbed</c> (STEM), used frozen. Null: the trainer fits one first with <see cref="TextEmbedOptions"/>.</summary>
     public TextEmbedTransformer? TextEmbed { get; set; }

@@ -36,15 +36,15 @@ public sealed class StreamCaptionerEstimator : IEstimator<StreamCaptionerTransfo
     /// <inheritdoc/>
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
-        var found = inputSchema.Where(c => c.Name == _options.ImageColumn).ToList();
+        var found = inputSchema.Where(c => c.Name == _options.ImageColumnName).ToList();
         if (found.Count == 0)
-            throw new ArgumentOutOfRangeException(nameof(inputSchema), $"StreamCaptioner: image column '{_options.ImageColumn}' was not found; set StreamCaptionerOptions.ImageColumn.");
+            throw new ArgumentOutOfRangeException(nameof(inputSchema), $"StreamCaptioner: image column '{_options.ImageColumnName}' was not found; set StreamCaptionerOptions.ImageColumn.");
         var image = found[0];
         if (image.ItemType is not Microsoft.ML.Transforms.Image.ImageDataViewType)
-            throw new ArgumentOutOfRangeException(nameof(inputSchema), $"StreamCaptioner: column '{_options.ImageColumn}' has type {image.ItemType}, but it must be Image (MLImage). Load files with mlContext.Transforms.LoadImages first.");
+            throw new ArgumentOutOfRangeException(nameof(inputSchema), $"StreamCaptioner: column '{_options.ImageColumnName}' has type {image.ItemType}, but it must be Image (MLImage). Load files with mlContext.Transforms.LoadImages first.");
         return SchemaShapes.With(inputSchema,
-            SchemaShapes.Scalar(_options.OutputCaptionColumn, TextDataViewType.Instance),
-            SchemaShapes.Scalar(_options.OutputScoreColumn, NumberDataViewType.Single));
+            SchemaShapes.Scalar(_options.OutputCaptionColumnName, TextDataViewType.Instance),
+            SchemaShapes.Scalar(_options.OutputScoreColumnName, NumberDataViewType.Single));
     }
 
     /// <inheritdoc/>
@@ -54,13 +54,13 @@ public sealed class StreamCaptionerEstimator : IEstimator<StreamCaptionerTransfo
         TorchRuntime.EnsureLoaded();
         var o = _options;
         using var ch = _host.Start("Fit");
-        var (pixels, captions) = StreamTrainingData.Read(input, o.ImageColumn, o.CaptionColumn, o.ImageSize);
+        var (pixels, captions) = StreamTrainingData.Read(input, o.ImageColumnName, o.CaptionColumnName, o.ImageSize);
         var vocabulary = o.Vocabulary ?? Vocabulary.Build(captions);
         var (rows, tokens, unknown) = StreamTrainingData.Encode(captions, vocabulary, o.MaxWords);
         if (unknown > 0)
             ch.Warning(MessageSensitivity.None, $"{unknown} caption words are not in the given vocabulary ({(vocabulary.HasUnknownToken ? "mapped to <unk>" : "dropped")}).");
         if (rows.Length < 2)
-            throw new InvalidOperationException($"StreamCaptioner needs at least 2 rows with a non-empty caption in column '{o.CaptionColumn}'; found {rows.Length}.");
+            throw new InvalidOperationException($"StreamCaptioner needs at least 2 rows with a non-empty caption in column '{o.CaptionColumnName}'; found {rows.Length}.");
 
         torch.manual_seed(o.Seed);
         var device = TorchRuntime.ResolveDevice(o.Device);
@@ -120,7 +120,7 @@ public sealed class StreamCaptionerEstimator : IEstimator<StreamCaptionerTransfo
         if (stop) ch.Info(MessageSensitivity.None, $"Stopped after {clock.Elapsed.TotalSeconds:F0} s (MaxTrainingTime).");
         net.eval();
         net.to(torch.CPU); // captioning and saving are device-independent; move back with Network.to(...) for GPU use
-        return new StreamCaptionerTransformer(_host, net, vocabulary, o.ImageColumn, o.OutputCaptionColumn, o.OutputScoreColumn,
+        return new StreamCaptionerTransformer(_host, net, vocabulary, o.ImageColumnName, o.OutputCaptionColumnName, o.OutputScoreColumnName,
             o.ImageSize, o.MaxWords, o.BeamWidth);
     }
 }

@@ -6,16 +6,16 @@ namespace Microsoft.ML.MirrorGan.Captioning;
 public sealed class StreamCaptionerOptions
 {
     /// <summary>Input image column (<c>MLImage</c>).</summary>
-    public string ImageColumn { get; set; } = "Image";
+    public string ImageColumnName { get; set; } = "Image";
 
     /// <summary>Training caption column (Text); only read by <c>Fit</c>.</summary>
-    public string CaptionColumn { get; set; } = "Caption";
+    public string CaptionColumnName { get; set; } = "Caption";
 
     /// <summary>Output caption column (Text).</summary>
-    public string OutputCaptionColumn { get; set; } = "GeneratedCaption";
+    public string OutputCaptionColumnName { get; set; } = "GeneratedCaption";
 
     /// <summary>Output score column (Single: total log-probability of the generated caption).</summary>
-    public string OutputScoreColumn { get; set; } = "CaptionScore";
+    public string OutputScoreColumnName { get; set; } = "CaptionScore";
 
     /// <summary>
     /// The vocabulary to caption with. Set it to the fitted text encoder's (<c>textEmbedModel.Vocabulary</c>) so the
@@ -109,7 +109,7 @@ public sealed class StreamCaptionerOptions
         if (RegionGrid < 0) throw new ArgumentOutOfRangeException(nameof(RegionGrid), RegionGrid, "RegionGrid must be 0 (off) or positive.");
         if (!(BatchNormMomentum > 0 && BatchNormMomentum <= 1)) throw new ArgumentOutOfRangeException(nameof(BatchNormMomentum), BatchNormMomentum, "BatchNormMomentum must be in (0, 1].");
         if (!(LearningRate > 0)) throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "LearningRate must be positive.");
-        foreach (var (v, n) in new[] { (ImageColumn, nameof(ImageColumn)), (CaptionColumn, nameof(CaptionColumn)), (OutputCaptionColumn, nameof(OutputCaptionColumn)), (OutputScoreColumn, nameof(OutputScoreColumn)), (Backbone, nameof(Backbone)) })
+        foreach (var (v, n) in new[] { (ImageColumnName, nameof(ImageColumnName)), (CaptionColumnName, nameof(CaptionColumnName)), (OutputCaptionColumnName, nameof(OutputCaptionColumnName)), (OutputScoreColumnName, nameof(OutputScoreColumnName)), (Backbone, nameof(Backbone)) })
             if (string.IsNullOrWhiteSpace(v)) throw new ArgumentException($"{n} must be set.", n);
     }
 }

@@ -41,13 +41,13 @@ public sealed class FashionMnistClassifier : MirrorGanTransformerBase, IMirrorGa
     {
         _net = net ?? throw new ArgumentNullException(nameof(net));
         _net.eval();
-        ImageColumn = imageColumn;
+        ImageColumnName = imageColumn;
         PredictedClassColumn = predictedClassColumn;
         ProbabilitiesColumn = probabilitiesColumn;
     }
 
     /// <summary>The input image column.</summary>
-    public string ImageColumn { get; }
+    public string ImageColumnName { get; }
 
     /// <summary>The output Int32 column with the most probable class.</summary>
     public string PredictedClassColumn { get; }
@@ -79,7 +79,7 @@ public sealed class FashionMnistClassifier : MirrorGanTransformerBase, IMirrorGa
     protected override int BatchSize => 64;
 
     /// <inheritdoc/>
-    protected override IReadOnlyList<InputColumnSpec> InputColumns => new[] { InputColumnSpec.Image(ImageColumn) };
+    protected override IReadOnlyList<InputColumnSpec> InputColumns => new[] { InputColumnSpec.Image(ImageColumnName) };
 
     /// <inheritdoc/>
     protected override IReadOnlyList<OutputColumnSpec> OutputColumns => new[]
@@ -95,7 +95,7 @@ public sealed class FashionMnistClassifier : MirrorGanTransformerBase, IMirrorGa
         // The network's input is 32 px; rendering at 32 directly lets SkiaSharp do the (filtered) downsampling.
         int size = FashionMnistClassifierNet.InputSize;
         var chw = images.Select((im, i) => ImageTensor.ToChw(im ?? throw new InvalidOperationException(
-            $"{nameof(FashionMnistClassifier)}: row {inputs.RowPositions[i]} of column '{ImageColumn}' has no image."), size)).ToArray();
+            $"{nameof(FashionMnistClassifier)}: row {inputs.RowPositions[i]} of column '{ImageColumnName}' has no image."), size)).ToArray();
         var p = PredictProbabilities(chw, size);
         for (int i = 0; i < p.Length; i++)
         {
@@ -156,7 +156,7 @@ public sealed class FashionMnistClassifier : MirrorGanTransformerBase, IMirrorGa
     /// <inheritdoc/>
     protected override void SaveModel(ModelWriter writer)
     {
-        writer.WriteString(ImageColumn);
+        writer.WriteString(ImageColumnName);
         writer.WriteString(PredictedClassColumn);
         writer.WriteString(ProbabilitiesColumn);
         writer.Writer.Write(TestAccuracy);

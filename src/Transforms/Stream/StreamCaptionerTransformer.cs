@@ -39,9 +39,9 @@ public sealed class StreamCaptionerTransformer : MirrorGanTransformerBase, IMirr
     {
         _net = net;
         Vocabulary = vocabulary;
-        ImageColumn = imageColumn;
-        CaptionColumn = captionColumn;
-        ScoreColumn = scoreColumn;
+        ImageColumnName = imageColumn;
+        OutputCaptionColumnName = captionColumn;
+        OutputScoreColumnName = scoreColumn;
         ImageSize = imageSize;
         MaxWords = maxWords;
         BeamWidth = beamWidth;
@@ -54,13 +54,13 @@ public sealed class StreamCaptionerTransformer : MirrorGanTransformerBase, IMirr
     public Vocabulary Vocabulary { get; }
 
     /// <summary>The input image column.</summary>
-    public string ImageColumn { get; }
+    public string ImageColumnName { get; }
 
     /// <summary>The output caption column (Text).</summary>
-    public string CaptionColumn { get; }
+    public string OutputCaptionColumnName { get; }
 
     /// <summary>The output score column (Single: total log-probability of the caption).</summary>
-    public string ScoreColumn { get; }
+    public string OutputScoreColumnName { get; }
 
     /// <summary>Side the images are resized to before they enter the network.</summary>
     public int ImageSize { get; }
@@ -111,20 +111,20 @@ public sealed class StreamCaptionerTransformer : MirrorGanTransformerBase, IMirr
     protected override int BatchSize => 32;
 
     /// <inheritdoc/>
-    protected override IReadOnlyList<InputColumnSpec> InputColumns => new[] { InputColumnSpec.Image(ImageColumn) };
+    protected override IReadOnlyList<InputColumnSpec> InputColumns => new[] { InputColumnSpec.Image(ImageColumnName) };
 
     /// <inheritdoc/>
     protected override IReadOnlyList<OutputColumnSpec> OutputColumns => new[]
     {
-        new OutputColumnSpec(CaptionColumn, TextDataViewType.Instance),
-        new OutputColumnSpec(ScoreColumn, NumberDataViewType.Single),
+        new OutputColumnSpec(OutputCaptionColumnName, TextDataViewType.Instance),
+        new OutputColumnSpec(OutputScoreColumnName, NumberDataViewType.Single),
     };
 
     /// <inheritdoc/>
     protected override void MapBatch(InputBatch inputs, OutputBatch outputs)
     {
         var images = inputs.Column<MLImage?>(0);
-        var pixels = StreamImages.ToChwBatch(images, ImageSize, ImageColumn, inputs.RowPositions);
+        var pixels = StreamImages.ToChwBatch(images, ImageSize, ImageColumnName, inputs.RowPositions);
         using var scope = NewDisposeScope();
         var batch = torch.tensor(pixels, new long[] { images.Length, 3, ImageSize, ImageSize });
         var captions = Generate(batch);
@@ -138,9 +138,9 @@ public sealed class StreamCaptionerTransformer : MirrorGanTransformerBase, IMirr
     /// <inheritdoc/>
     protected override void SaveModel(ModelWriter writer)
     {
-        writer.WriteString(ImageColumn);
-        writer.WriteString(CaptionColumn);
-        writer.WriteString(ScoreColumn);
+        writer.WriteString(ImageColumnName);
+        writer.WriteString(OutputCaptionColumnName);
+        writer.WriteString(OutputScoreColumnName);
         writer.WriteString(_net.Encoder.Backbone.Kind);
         writer.Writer.Write(ImageSize);
         writer.Writer.Write(_net.Decoder.EmbedSize);

@@ -28,7 +28,7 @@ public class OnnxServingTests : IClassFixture<OnnxTestModels>
     private MirrorGanOnnxTextToImageTransformer TextToImage(int batchSize = 8, OnnxSessionOptions? session = null) =>
         _m.Ml.Transforms.MirrorGanOnnxTextToImage(new MirrorGanOnnxTextToImageOptions
         {
-            ModelFolder = _m.Folder.Path, PixelsColumn = "Pixels", Seed = 7, BatchSize = batchSize, Session = session ?? new OnnxSessionOptions(),
+            ModelFolder = _m.Folder.Path, OutputPixelsColumnName = "Pixels", Seed = 7, BatchSize = batchSize, Session = session ?? new OnnxSessionOptions(),
         }).Fit(_m.Ml.Data.LoadFromEnumerable(new[] { new CaptionRow() }));
 
     [Theory]

@@ -171,7 +171,7 @@ public class CaptionInputTests : IClassFixture<OnnxTestModels>
             string.Join(' ', Enumerable.Repeat("a red bar", 3_334)),  // 10,002 words
             "zebra okapi", "a\u0000red\u0007bar", "a red\uD800bar\uDC00", "一个红色的圆", "красный круг",
         };
-        using var toImage = ml.Transforms.MirrorGanOnnxTextToImage(new MirrorGanOnnxTextToImageOptions { ModelFolder = _onnx.Folder.Path, PixelsColumn = "Pixels", Seed = 3 })
+        using var toImage = ml.Transforms.MirrorGanOnnxTextToImage(new MirrorGanOnnxTextToImageOptions { ModelFolder = _onnx.Folder.Path, OutputPixelsColumnName = "Pixels", Seed = 3 })
             .Fit(ml.Data.LoadFromEnumerable(new[] { new CaptionRow() }));
         var images = toImage.Transform(ml.Data.LoadFromEnumerable(good.Select(c => new CaptionRow { Caption = c })));
         var pixels = images.GetColumn<float[]>("Pixels").ToArray();

@@ -155,7 +155,7 @@ public class RuntimeOnnxConcurrencyTests : IClassFixture<OnnxTestModels>
     {
         using var t = _m.Ml.Transforms.MirrorGanOnnxTextToImage(new MirrorGanOnnxTextToImageOptions
         {
-            ModelFolder = _m.Folder.Path, PixelsColumn = "Pixels", Seed = 7, BatchSize = 3,
+            ModelFolder = _m.Folder.Path, OutputPixelsColumnName = "Pixels", Seed = 7, BatchSize = 3,
         }).Fit(_m.Ml.Data.LoadFromEnumerable(new[] { new CaptionRow() }));
         float[][] Score(int k)
         {

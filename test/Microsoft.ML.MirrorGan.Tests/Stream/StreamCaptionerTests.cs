@@ -118,7 +118,7 @@ public class StreamCaptionerTests
     {
         var ml = new MLContext(seed: 1);
         var o = Options();
-        o.ImageColumn = "Picture";
+        o.ImageColumnName = "Picture";
         var e = Assert.Throws<ArgumentOutOfRangeException>(() => ml.Transforms.StreamCaptioner(o).Fit(ml.Data.LoadFromEnumerable(StreamTestData.Rows(1))));
         Assert.Contains("'Picture'", e.Message);
     }
