@@ -4,13 +4,12 @@
 [assembly: System.Runtime.CompilerServices.IgnoresAccessChecksTo("Microsoft.ML.Core")]
 [assembly: System.Runtime.CompilerServices.IgnoresAccessChecksTo("Microsoft.ML.Data")]
 
-namespace System.Runtime.CompilerServices
-{
-    [AttributeUsage(AttributeTargets.Assembly, AllowMultiple = true)]
-    internal sealed class IgnoresAccessChecksToAttribute : Attribute
-    {
-        public IgnoresAccessChecksToAttribute(string assemblyName) => AssemblyName = assemblyName;
+namespace System.Runtime.CompilerServices;
 
-        public string AssemblyName { get; }
-    }
+[AttributeUsage(AttributeTargets.Assembly, AllowMultiple = true)]
+internal sealed class IgnoresAccessChecksToAttribute : Attribute
+{
+    public IgnoresAccessChecksToAttribute(string assemblyName) => AssemblyName = assemblyName;
+
+    public string AssemblyName { get; }
 }

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Microsoft.ML.Data;
 using Microsoft.ML.MirrorGan.Captioning;
 using Microsoft.ML.MirrorGan.Data;
 using Microsoft.ML.MirrorGan.Glam;

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using Microsoft.ML.MirrorGan;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.MirrorGan.Benchmarks;

@@ -1,4 +1,3 @@
-using Microsoft.ML.Data;
 using Microsoft.ML.MirrorGan.Captioning;
 using Microsoft.ML.MirrorGan.Stem;
 

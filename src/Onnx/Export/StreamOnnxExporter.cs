@@ -1,5 +1,4 @@
 using Google.Protobuf;
-using Microsoft.ML.MirrorGan.Backbones;
 using Microsoft.ML.MirrorGan.Captioning;
 using Microsoft.ML.MirrorGan.Onnx.Graph;
 using TorchSharp.Modules;

@@ -1,4 +1,3 @@
-using TorchSharp;
 using TorchSharp.Modules;
 using static Microsoft.ML.MirrorGan.Onnx.Graph.OnnxGraphBuilder;
 using static TorchSharp.torch;

@@ -1,5 +1,4 @@
 using Microsoft.ML.MirrorGan.Backbones;
-using Microsoft.ML.MirrorGan;
 using Microsoft.ML.MirrorGan.Onnx.Proto;
 using static TorchSharp.torch;
 

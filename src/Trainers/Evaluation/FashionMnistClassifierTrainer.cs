@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using Microsoft.ML.MirrorGan.Data;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.MirrorGan.Evaluation;

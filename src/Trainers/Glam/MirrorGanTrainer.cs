@@ -1,11 +1,9 @@
 using System.Diagnostics;
 using Microsoft.ML.Data;
 using Microsoft.ML.MirrorGan.Captioning;
-using Microsoft.ML.MirrorGan.Imaging;
 using Microsoft.ML.MirrorGan.Stem;
 using Microsoft.ML.Runtime;
 using TorchSharp;
-using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.MirrorGan.Glam;

@@ -1,5 +1,4 @@
 using Microsoft.ML.MirrorGan.Captioning;
-using Microsoft.ML.MirrorGan.Glam;
 using Microsoft.ML.MirrorGan.Stem;
 
 namespace Microsoft.ML.MirrorGan.Glam;

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.MirrorGan.Text;
 using Microsoft.ML.Runtime;

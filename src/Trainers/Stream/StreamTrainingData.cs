@@ -1,6 +1,4 @@
-using Microsoft.ML;
 using Microsoft.ML.Data;
-using Microsoft.ML.MirrorGan.Imaging;
 using Microsoft.ML.MirrorGan.Text;
 using TorchSharp;
 using static TorchSharp.torch;

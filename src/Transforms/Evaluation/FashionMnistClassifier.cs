@@ -4,7 +4,6 @@ using Microsoft.ML.MirrorGan;
 using Microsoft.ML.MirrorGan.Evaluation;
 using Microsoft.ML.MirrorGan.Imaging;
 using Microsoft.ML.Runtime;
-using TorchSharp;
 using static TorchSharp.torch;
 
 [assembly: LoadableClass(typeof(FashionMnistClassifier), typeof(MirrorGanModelLoader<FashionMnistClassifier>), null,

@@ -1,7 +1,6 @@
 using System.Collections;
 using System.IO.Compression;
 using Microsoft.ML.MirrorGan.Import.Pickle;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.MirrorGan.Import;

@@ -1,4 +1,3 @@
-using Microsoft.ML;
 using Microsoft.ML.Runtime;
 
 namespace Microsoft.ML.MirrorGan;

@@ -1,4 +1,3 @@
-using Microsoft.ML;
 using TorchSharp;
 
 namespace Microsoft.ML.MirrorGan;

@@ -1,5 +1,4 @@
 using System.IO.Compression;
-using Microsoft.ML;
 
 namespace Microsoft.ML.MirrorGan;
 

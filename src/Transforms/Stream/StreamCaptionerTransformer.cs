@@ -1,8 +1,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.MirrorGan;
-using Microsoft.ML.MirrorGan.Backbones;
-using Microsoft.ML.MirrorGan.Imaging;
 using Microsoft.ML.MirrorGan.Captioning;
 using Microsoft.ML.MirrorGan.Text;
 using Microsoft.ML.Runtime;

@@ -1,5 +1,4 @@
 using Microsoft.ML.MirrorGan.Glam;
-using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 

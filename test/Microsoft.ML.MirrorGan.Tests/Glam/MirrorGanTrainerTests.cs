@@ -1,7 +1,5 @@
 using Microsoft.ML.Data;
 using Microsoft.ML.MirrorGan.Glam;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Microsoft.ML.MirrorGan.Tests.Glam;
 

@@ -1,5 +1,4 @@
 using Microsoft.ML.Data;
-using Microsoft.ML.MirrorGan.Captioning;
 using Microsoft.ML.MirrorGan.Onnx;
 using Microsoft.ML.MirrorGan.Tests.Captioning;
 using static TorchSharp.torch;

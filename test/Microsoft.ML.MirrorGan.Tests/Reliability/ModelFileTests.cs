@@ -8,7 +8,6 @@ using Microsoft.ML.MirrorGan.Onnx;
 using Microsoft.ML.MirrorGan.Onnx.Graph;
 using DataType = Microsoft.ML.MirrorGan.Onnx.Proto.TensorProto.Types.DataType;
 using Microsoft.ML.MirrorGan.Stem;
-using Microsoft.ML.MirrorGan.Tests.Captioning;
 using Microsoft.ML.MirrorGan.Tests.Onnx;
 using Microsoft.ML.MirrorGan.Tests.Stem;
 using Microsoft.ML.MirrorGan.Text;

@@ -1,6 +1,5 @@
 using Microsoft.ML.Data;
 using Microsoft.ML.MirrorGan.Evaluation;
-using Microsoft.ML.MirrorGan.Stem;
 
 namespace Microsoft.ML.MirrorGan.Tests.Stem;
 
