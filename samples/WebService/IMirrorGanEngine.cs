@@ -38,7 +38,11 @@ public interface IMirrorGanEngine : IDisposable
 /// <param name="Known">Tokens the vocabulary knows.</param>
 /// <param name="Unknown">Tokens it does not know.</param>
 /// <param name="Truncated">Whether words past the model's limit were dropped.</param>
-public sealed record CaptionWords(IReadOnlyList<string> Words, int Known, IReadOnlyList<string> Unknown, bool Truncated);
+public sealed record CaptionWords(IReadOnlyList<string> Words, int Known, IReadOnlyList<string> Unknown, bool Truncated)
+{
+    /// <summary>The library's answer (<see cref="Microsoft.ML.MirrorGan.Text.Vocabulary.Slots"/>) as the service reports it.</summary>
+    public static CaptionWords Of(Microsoft.ML.MirrorGan.Text.CaptionSlots slots) => new(slots.Words, slots.Known, slots.Unknown, slots.Truncated);
+}
 
 /// <summary>One generated image.</summary>
 /// <param name="Seed">Its seed.</param>

@@ -47,7 +47,7 @@ internal sealed class OnnxEngine : IMirrorGanEngine
 
     public bool HasCaptioner => _captioner is not null;
 
-    public CaptionWords Words(string caption) => CaptionWordList.Of(caption, _generator.Vocabulary, MaxWords);
+    public CaptionWords Words(string caption) => CaptionWords.Of(_generator.Vocabulary.Slots(caption, MaxWords));
 
     public async Task<IReadOnlyList<GeneratedImage>> GenerateAsync(string caption, IReadOnlyList<int> seeds, bool attention, CancellationToken cancellation)
     {

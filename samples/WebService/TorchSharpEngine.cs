@@ -80,7 +80,7 @@ internal sealed class TorchSharpEngine : IMirrorGanEngine
 
     private int AttentionSide { get; }
 
-    public CaptionWords Words(string caption) => CaptionWordList.Of(caption, _text.Vocabulary, MaxWords);
+    public CaptionWords Words(string caption) => CaptionWords.Of(_text.Vocabulary.Slots(caption, MaxWords));
 
     public async Task<IReadOnlyList<GeneratedImage>> GenerateAsync(string caption, IReadOnlyList<int> seeds, bool attention, CancellationToken cancellation)
     {

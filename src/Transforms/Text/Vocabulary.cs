@@ -81,19 +81,37 @@ public sealed class Vocabulary : IEquatable<Vocabulary>
     /// <summary>Encodes a caption into word indices (no end token appended).</summary>
     /// <param name="caption">The caption.</param>
     /// <param name="unknownWords">Receives the words that were not in the vocabulary (mapped to &lt;unk&gt; or dropped).</param>
-    public List<int> Encode(string? caption, List<string>? unknownWords = null)
+    public List<int> Encode(string? caption, List<string>? unknownWords = null) =>
+        Tokens(caption, unknownWords).Select(t => t.Id).ToList();
+
+    /// <summary>
+    /// The words of a caption that reach a model limited to <paramref name="maxWords"/> words, in order, as written: what
+    /// <see cref="Encode"/> followed by <see cref="Fit"/> (first words, as at inference) keeps. For labelling attention maps
+    /// and telling a user which words were ignored.
+    /// </summary>
+    /// <param name="caption">The caption.</param>
+    /// <param name="maxWords">The model's word limit.</param>
+    public CaptionSlots Slots(string? caption, int maxWords)
     {
-        var ids = new List<int>();
+        var unknown = new List<string>();
+        var tokens = Tokens(caption, unknown).ToList();
+        var (ids, truncated) = Fit(tokens.Select(t => t.Id).ToList(), maxWords);
+        var kept = tokens.Take(ids.Length).ToList();
+        return new CaptionSlots(kept.Select(t => t.Word).ToArray(), kept.Count(t => t.Id != UnknownIndex || !HasUnknownToken), unknown, truncated);
+    }
+
+    // The one rule for which words take a slot: known words, and unknown ones only when there is an <unk> token.
+    private IEnumerable<(string Word, int Id)> Tokens(string? caption, List<string>? unknownWords)
+    {
         foreach (var t in CaptionTokenizer.Tokenize(caption, AsciiOnly))
         {
-            if (_index.TryGetValue(t, out int i)) ids.Add(i);
+            if (_index.TryGetValue(t, out int i)) yield return (t, i);
             else
             {
                 unknownWords?.Add(t);
-                if (HasUnknownToken) ids.Add(UnknownIndex);
+                if (HasUnknownToken) yield return (t, UnknownIndex);
             }
         }
-        return ids;
     }
 
     /// <summary>Turns indices back into text, stopping at the first <c>&lt;end&gt;</c>.</summary>
@@ -182,3 +200,10 @@ public sealed class Vocabulary : IEquatable<Vocabulary>
     /// <inheritdoc/>
     public override int GetHashCode() => Fingerprint.GetHashCode(StringComparison.Ordinal);
 }
+
+/// <summary>The words of a caption that reach a model (<see cref="Vocabulary.Slots"/>).</summary>
+/// <param name="Words">The words kept, in order, as written (an unknown word keeps its spelling where it takes the &lt;unk&gt; slot).</param>
+/// <param name="Known">How many of them the vocabulary knows.</param>
+/// <param name="Unknown">Every word of the caption the vocabulary does not know (kept as &lt;unk&gt; or dropped).</param>
+/// <param name="Truncated">Whether words past the model's limit were dropped.</param>
+public sealed record CaptionSlots(IReadOnlyList<string> Words, int Known, IReadOnlyList<string> Unknown, bool Truncated);

@@ -56,6 +56,25 @@ public class VocabularyTests
     }
 
     [Fact]
+    public void Slots_are_the_words_that_encode_and_fit_keep_with_unknowns_as_written()
+    {
+        var withUnk = Vocabulary.Build(new[] { "a red circle", "a blue circle" });
+        var s = withUnk.Slots("A blue hexagon on a red circle", 4);
+        Assert.Equal(new[] { "a", "blue", "hexagon", "on" }, s.Words);     // <unk> slots keep the written word
+        Assert.Equal(2, s.Known);
+        Assert.Equal(new[] { "hexagon", "on" }, s.Unknown);
+        Assert.True(s.Truncated);
+        Assert.Equal(Vocabulary.Fit(withUnk.Encode("A blue hexagon on a red circle"), 4).Ids.Length, s.Words.Count);
+
+        var noUnk = Vocabulary.Build(new[] { "a red circle" }, hasUnknownToken: false);
+        var d = noUnk.Slots("a green circle", 18);
+        Assert.Equal(new[] { "a", "circle" }, d.Words);                     // dropped words take no slot
+        Assert.Equal(2, d.Known);
+        Assert.Equal(new[] { "green" }, d.Unknown);
+        Assert.False(d.Truncated);
+    }
+
+    [Fact]
     public void Save_load_round_trip_and_mismatch_error_names_both_models()
     {
         var v = Vocabulary.Build(new[] { "a red circle", "a blue square" });
