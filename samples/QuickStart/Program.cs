@@ -18,7 +18,7 @@ var lambda = new Option<double?>("--lambda") { Description = "STREAM loss weight
 var threads = new Option<int>("--threads") { Description = "Torch intra-op threads for training; 0: one per core, at most 4 (2 cores: 1.44x the GAN images/s of 1 thread when the machine is otherwise idle; use 1 on a machine busy with other work)", DefaultValueFactory = _ => 0 };
 var stemEpochs = new Option<int>("--stem-epochs") { Description = "Epochs of TextEmbed's DAMSM pretraining when the text side is fitted in the job", DefaultValueFactory = _ => TrainJob.DefaultStemEpochs };
 var streamEpochs = new Option<int>("--stream-epochs") { Description = "Epochs of StreamCaptioner pretraining when the text side is fitted in the job", DefaultValueFactory = _ => TrainJob.DefaultStreamEpochs };
-var batchSize = new Option<int?>("--batch-size") { Description = "GAN batch size (default: the preset's)" };
+var batchSize = new Option<int?>("--batch-size") { Description = $"GAN batch size (default: shapes {TrainJob.ShapesBatchSize}; otherwise the preset's)" };
 var ablation = new Option<bool>("--ablation") { Description = "Also train λ = 0 with the same budget and report both (doubles the GAN time)" };
 var diagnose = new Option<bool>("--diagnose") { Description = "Also measure whether the frozen TextEmbed tells captions apart per attribute and how the captioner does on real images (metrics.json 'diagnostics')" };
 var fitTextSide = new Option<bool>("--fit-text-side") { Description = "Fit TextEmbed and the captioners in the job (--stem-epochs, --stream-epochs) instead of loading the shipped Shapes text side" };
