@@ -133,7 +133,7 @@ public sealed class MirrorGanTrainerOptions
     /// CPU, minutes: one 64-px stage with word and sentence attention at 16 px (<see cref="GlamNetworkOptions.InitStageAttention"/>),
     /// GF 8, DF 16, Z 32, CA 32, batch 16 (more updates in a fixed CPU budget), lr 6e-4 (G and D), KL weight 0.02, standardised and
     /// layer-normalised sentence, EMA 0.995 with warm-up and its BatchNorm statistics re-estimated on 64 batches, λ = 20, and the
-    /// tiny TextEmbed/STREAM presets when they are fitted here. What it scores on Shapes in the main job's 2,100 iterations is in
+    /// tiny TextEmbed/STREAM presets when they are fitted here. What it scores on Shapes in the main job (batch 8 × 4,200 iterations) is in
     /// the README ("What it scored"): colour, size and position are learned first, shape last.
     /// </summary>
     public static MirrorGanTrainerOptions Tiny() => new()
