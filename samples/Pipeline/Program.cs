@@ -3,7 +3,6 @@
 // README:begin
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using Microsoft.ML.MirrorGan;
 using Microsoft.ML.MirrorGan.Captioning;
 using Microsoft.ML.MirrorGan.Data;
 using Microsoft.ML.MirrorGan.Glam;

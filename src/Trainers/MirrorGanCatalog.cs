@@ -1,0 +1,86 @@
+using Microsoft.ML.MirrorGan.Captioning;
+using Microsoft.ML.MirrorGan.Glam;
+using Microsoft.ML.MirrorGan.Stem;
+
+namespace Microsoft.ML;
+
+/// <summary>
+/// The estimators of MirrorGAN on <c>mlContext.Transforms</c>: STEM (<see cref="TextEmbed(TransformsCatalog, TextEmbedOptions)"/>),
+/// the STREAM captioner (<see cref="StreamCaptioner(TransformsCatalog, StreamCaptionerOptions)"/>) and GLAM, the GAN
+/// trainer (<see cref="MirrorGan(TransformsCatalog, MirrorGanTrainerOptions)"/>). Each has a simple overload (column names;
+/// the <c>Tiny</c> presets, which fit on a CPU in minutes) and an <c>Options</c> overload (any preset: <c>Tiny()</c>,
+/// <c>Paper()</c> / <c>Cub()</c>, <c>Coco()</c>).
+/// </summary>
+public static class MirrorGanCatalog
+{
+    /// <summary>
+    /// STEM with the tiny preset (<see cref="TextEmbedOptions.Tiny"/>): pretrains the text encoder with DAMSM on (caption,
+    /// image) rows and maps captions to word features, a word count and a sentence feature.
+    /// </summary>
+    /// <param name="catalog">The transforms catalog.</param>
+    /// <param name="captionColumnName">Input caption column (Text).</param>
+    /// <param name="imageColumnName">Input image column (MLImage), read while fitting.</param>
+    public static TextEmbedEstimator TextEmbed(this TransformsCatalog catalog, string captionColumnName = "Caption", string imageColumnName = "Image")
+    {
+        var options = TextEmbedOptions.Tiny();
+        options.CaptionColumnName = captionColumnName;
+        options.ImageColumnName = imageColumnName;
+        return catalog.TextEmbed(options);
+    }
+
+    /// <summary>STEM with the given options (see <see cref="TextEmbedTransformer"/> for the output columns).</summary>
+    /// <param name="catalog">The transforms catalog.</param>
+    /// <param name="options">Options, e.g. <see cref="TextEmbedOptions.Tiny"/> or <see cref="TextEmbedOptions.Paper"/>.</param>
+    public static TextEmbedEstimator TextEmbed(this TransformsCatalog catalog, TextEmbedOptions options) =>
+        new(Env(catalog), options ?? throw new ArgumentNullException(nameof(options), "Pass TextEmbedOptions, e.g. TextEmbedOptions.Tiny() or TextEmbedOptions.Paper()."));
+
+    /// <summary>
+    /// The STREAM captioner with the tiny preset (<see cref="StreamCaptionerOptions.Tiny"/>): fits on an image and a caption
+    /// column; the fitted transformer captions the image column (text and log-probability). Its vocabulary is built from
+    /// the captions; to train the captioner MirrorGAN's loss needs, use the options overload with the text encoder's
+    /// vocabulary (<see cref="StreamCaptionerOptions.Vocabulary"/>).
+    /// </summary>
+    /// <param name="catalog">The transforms catalog.</param>
+    /// <param name="imageColumnName">Input image column (MLImage).</param>
+    /// <param name="captionColumnName">Input caption column (Text), read while fitting.</param>
+    /// <param name="outputCaptionColumnName">Output caption column (Text).</param>
+    public static StreamCaptionerEstimator StreamCaptioner(this TransformsCatalog catalog, string imageColumnName = "Image", string captionColumnName = "Caption",
+        string outputCaptionColumnName = "GeneratedCaption")
+    {
+        var options = StreamCaptionerOptions.Tiny();
+        options.ImageColumnName = imageColumnName;
+        options.CaptionColumnName = captionColumnName;
+        options.OutputCaptionColumnName = outputCaptionColumnName;
+        return catalog.StreamCaptioner(options);
+    }
+
+    /// <summary>The STREAM captioner with the given options.</summary>
+    /// <param name="catalog">The transforms catalog.</param>
+    /// <param name="options">Options, e.g. <see cref="StreamCaptionerOptions.Tiny"/> or <see cref="StreamCaptionerOptions.Paper"/>.</param>
+    public static StreamCaptionerEstimator StreamCaptioner(this TransformsCatalog catalog, StreamCaptionerOptions options) =>
+        new(Env(catalog), options ?? throw new ArgumentNullException(nameof(options), "Pass StreamCaptionerOptions, e.g. StreamCaptionerOptions.Tiny() or StreamCaptionerOptions.Paper()."));
+
+    /// <summary>
+    /// The MirrorGAN trainer with the tiny preset (<see cref="MirrorGanTrainerOptions.Tiny"/>): fits TextEmbed and the STREAM
+    /// captioner first, then the generator and its discriminator on (caption, image) rows, and returns the generation
+    /// transformer.
+    /// </summary>
+    /// <param name="catalog">The transforms catalog.</param>
+    /// <param name="captionColumnName">Input caption column (Text).</param>
+    /// <param name="imageColumnName">Input image column (MLImage), read while fitting.</param>
+    public static MirrorGanTrainer MirrorGan(this TransformsCatalog catalog, string captionColumnName = "Caption", string imageColumnName = "Image")
+    {
+        var options = MirrorGanTrainerOptions.Tiny();
+        options.CaptionColumnName = captionColumnName;
+        options.ImageColumnName = imageColumnName;
+        return catalog.MirrorGan(options);
+    }
+
+    /// <summary>The MirrorGAN trainer with the given options.</summary>
+    /// <param name="catalog">The transforms catalog.</param>
+    /// <param name="options">Options, e.g. <see cref="MirrorGanTrainerOptions.Tiny"/>, <see cref="MirrorGanTrainerOptions.Cub"/> or <see cref="MirrorGanTrainerOptions.Coco"/>.</param>
+    public static MirrorGanTrainer MirrorGan(this TransformsCatalog catalog, MirrorGanTrainerOptions options) =>
+        new(Env(catalog), options ?? throw new ArgumentNullException(nameof(options), "Pass MirrorGanTrainerOptions, e.g. MirrorGanTrainerOptions.Tiny() or MirrorGanTrainerOptions.Cub()."));
+
+    private static Microsoft.ML.Runtime.IHostEnvironment Env(TransformsCatalog catalog) => Microsoft.ML.MirrorGan.CatalogEnvironment.Of(catalog);
+}

@@ -1,0 +1,40 @@
+using Microsoft.ML.Data;
+using Microsoft.ML.MirrorGan.Captioning;
+using Microsoft.ML.MirrorGan.Glam;
+using Microsoft.ML.MirrorGan.Stem;
+
+namespace Microsoft.ML.MirrorGan.Tests.Foundation;
+
+public class CatalogTests
+{
+    [Fact]
+    public void Simple_overloads_use_the_tiny_presets_with_the_given_column_names()
+    {
+        var ml = new MLContext(seed: 1);
+        var text = ml.Transforms.TextEmbed("Text", "Picture");
+        Assert.Equal("Text", text.Options.CaptionColumnName);
+        Assert.Equal("Picture", text.Options.ImageColumnName);
+        Assert.Equal(TextEmbedOptions.Tiny().HiddenSize, text.Options.HiddenSize);
+
+        var gan = ml.Transforms.MirrorGan("Text", "Picture");
+        Assert.Equal("Text", gan.Options.CaptionColumnName);
+        Assert.Equal("Picture", gan.Options.ImageColumnName);
+        Assert.Equal(MirrorGanTrainerOptions.Tiny().Network, gan.Options.Network);
+
+        // The column name reaches the schema check: a view without it is refused, naming it.
+        var captions = new SchemaShape(new[] { SchemaShapes.Scalar("Caption", TextDataViewType.Instance) });
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => text.GetOutputSchema(captions));
+        Assert.Contains("'Text'", e.Message);
+        Assert.Contains(ml.Transforms.TextEmbed().GetOutputSchema(captions), c => c.Name == "SentenceFeature");
+        Assert.IsType<StreamCaptionerEstimator>(ml.Transforms.StreamCaptioner("Picture", "Text", "Said"));
+    }
+
+    [Fact]
+    public void Options_overloads_refuse_null_and_name_a_preset()
+    {
+        var ml = new MLContext(seed: 1);
+        Assert.Contains("TextEmbedOptions.Tiny()", Assert.Throws<ArgumentNullException>(() => ml.Transforms.TextEmbed((TextEmbedOptions)null!)).Message);
+        Assert.Contains("StreamCaptionerOptions.Tiny()", Assert.Throws<ArgumentNullException>(() => ml.Transforms.StreamCaptioner((StreamCaptionerOptions)null!)).Message);
+        Assert.Contains("MirrorGanTrainerOptions.Tiny()", Assert.Throws<ArgumentNullException>(() => ml.Transforms.MirrorGan((MirrorGanTrainerOptions)null!)).Message);
+    }
+}
