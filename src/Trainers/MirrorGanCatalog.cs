@@ -20,13 +20,8 @@ public static class MirrorGanCatalog
     /// <param name="catalog">The transforms catalog.</param>
     /// <param name="captionColumnName">Input caption column (Text).</param>
     /// <param name="imageColumnName">Input image column (MLImage), read while fitting.</param>
-    public static TextEmbedEstimator TextEmbed(this TransformsCatalog catalog, string captionColumnName = "Caption", string imageColumnName = "Image")
-    {
-        var options = TextEmbedOptions.Tiny();
-        options.CaptionColumnName = captionColumnName;
-        options.ImageColumnName = imageColumnName;
-        return catalog.TextEmbed(options);
-    }
+    public static TextEmbedEstimator TextEmbed(this TransformsCatalog catalog, string captionColumnName = "Caption", string imageColumnName = "Image") =>
+        catalog.TextEmbed(With(TextEmbedOptions.Tiny(), o => (o.CaptionColumnName, o.ImageColumnName) = (captionColumnName, imageColumnName)));
 
     /// <summary>STEM with the given options (see <see cref="TextEmbedTransformer"/> for the output columns).</summary>
     /// <param name="catalog">The transforms catalog.</param>
@@ -45,14 +40,9 @@ public static class MirrorGanCatalog
     /// <param name="captionColumnName">Input caption column (Text), read while fitting.</param>
     /// <param name="outputCaptionColumnName">Output caption column (Text).</param>
     public static StreamCaptionerEstimator StreamCaptioner(this TransformsCatalog catalog, string imageColumnName = "Image", string captionColumnName = "Caption",
-        string outputCaptionColumnName = "GeneratedCaption")
-    {
-        var options = StreamCaptionerOptions.Tiny();
-        options.ImageColumnName = imageColumnName;
-        options.CaptionColumnName = captionColumnName;
-        options.OutputCaptionColumnName = outputCaptionColumnName;
-        return catalog.StreamCaptioner(options);
-    }
+        string outputCaptionColumnName = "GeneratedCaption") =>
+        catalog.StreamCaptioner(With(StreamCaptionerOptions.Tiny(),
+            o => (o.ImageColumnName, o.CaptionColumnName, o.OutputCaptionColumnName) = (imageColumnName, captionColumnName, outputCaptionColumnName)));
 
     /// <summary>The STREAM captioner with the given options.</summary>
     /// <param name="catalog">The transforms catalog.</param>
@@ -68,19 +58,21 @@ public static class MirrorGanCatalog
     /// <param name="catalog">The transforms catalog.</param>
     /// <param name="captionColumnName">Input caption column (Text).</param>
     /// <param name="imageColumnName">Input image column (MLImage), read while fitting.</param>
-    public static MirrorGanTrainer MirrorGan(this TransformsCatalog catalog, string captionColumnName = "Caption", string imageColumnName = "Image")
-    {
-        var options = MirrorGanTrainerOptions.Tiny();
-        options.CaptionColumnName = captionColumnName;
-        options.ImageColumnName = imageColumnName;
-        return catalog.MirrorGan(options);
-    }
+    public static MirrorGanTrainer MirrorGan(this TransformsCatalog catalog, string captionColumnName = "Caption", string imageColumnName = "Image") =>
+        catalog.MirrorGan(With(MirrorGanTrainerOptions.Tiny(), o => (o.CaptionColumnName, o.ImageColumnName) = (captionColumnName, imageColumnName)));
 
     /// <summary>The MirrorGAN trainer with the given options.</summary>
     /// <param name="catalog">The transforms catalog.</param>
     /// <param name="options">Options, e.g. <see cref="MirrorGanTrainerOptions.Tiny"/>, <see cref="MirrorGanTrainerOptions.Cub"/> or <see cref="MirrorGanTrainerOptions.Coco"/>.</param>
     public static MirrorGanTrainer MirrorGan(this TransformsCatalog catalog, MirrorGanTrainerOptions options) =>
         new(Env(catalog), options ?? throw new ArgumentNullException(nameof(options), "Pass MirrorGanTrainerOptions, e.g. MirrorGanTrainerOptions.Tiny() or MirrorGanTrainerOptions.Cub()."));
+
+    // A preset with the simple overload's column names set.
+    private static T With<T>(T options, Action<T> set)
+    {
+        set(options);
+        return options;
+    }
 
     private static Microsoft.ML.Runtime.IHostEnvironment Env(TransformsCatalog catalog) => Microsoft.ML.MirrorGan.CatalogEnvironment.Of(catalog);
 }
