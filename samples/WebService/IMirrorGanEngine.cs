@@ -1,4 +1,5 @@
 using Microsoft.ML.Data;
+using Microsoft.ML.MirrorGan.Text;
 
 namespace Microsoft.ML.MirrorGan.WebService;
 
@@ -24,24 +25,13 @@ public interface IMirrorGanEngine : IDisposable
     bool HasCaptioner { get; }
 
     /// <summary>The words the model will read from a caption (after tokenizing, unknown words marked, truncated).</summary>
-    CaptionWords Words(string caption);
+    CaptionSlots Words(string caption);
 
     /// <summary>Generates one image per seed (final stage), with its re-caption and, when asked, attention maps.</summary>
     Task<IReadOnlyList<GeneratedImage>> GenerateAsync(string caption, IReadOnlyList<int> seeds, bool attention, CancellationToken cancellation);
 
     /// <summary>Captions a decoded image.</summary>
     Task<string> CaptionAsync(MLImage image, CancellationToken cancellation);
-}
-
-/// <summary>The words a caption gives the model.</summary>
-/// <param name="Words">The tokens kept, in order (unknown words as written).</param>
-/// <param name="Known">Tokens the vocabulary knows.</param>
-/// <param name="Unknown">Tokens it does not know.</param>
-/// <param name="Truncated">Whether words past the model's limit were dropped.</param>
-public sealed record CaptionWords(IReadOnlyList<string> Words, int Known, IReadOnlyList<string> Unknown, bool Truncated)
-{
-    /// <summary>The library's answer (<see cref="Microsoft.ML.MirrorGan.Text.Vocabulary.Slots"/>) as the service reports it.</summary>
-    public static CaptionWords Of(Microsoft.ML.MirrorGan.Text.CaptionSlots slots) => new(slots.Words, slots.Known, slots.Unknown, slots.Truncated);
 }
 
 /// <summary>One generated image.</summary>

@@ -1,6 +1,7 @@
 using Microsoft.ML.Data;
 using Microsoft.ML.MirrorGan.Imaging;
 using Microsoft.ML.MirrorGan.Onnx;
+using Microsoft.ML.MirrorGan.Text;
 
 namespace Microsoft.ML.MirrorGan.WebService;
 
@@ -47,7 +48,7 @@ internal sealed class OnnxEngine : IMirrorGanEngine
 
     public bool HasCaptioner => _captioner is not null;
 
-    public CaptionWords Words(string caption) => CaptionWords.Of(_generator.Vocabulary.Slots(caption, MaxWords));
+    public CaptionSlots Words(string caption) => _generator.Vocabulary.Slots(caption, MaxWords);
 
     public async Task<IReadOnlyList<GeneratedImage>> GenerateAsync(string caption, IReadOnlyList<int> seeds, bool attention, CancellationToken cancellation)
     {

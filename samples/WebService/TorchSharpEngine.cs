@@ -4,6 +4,7 @@ using Microsoft.ML.MirrorGan.Captioning;
 using Microsoft.ML.MirrorGan.Glam;
 using Microsoft.ML.MirrorGan.Imaging;
 using Microsoft.ML.MirrorGan.Stem;
+using Microsoft.ML.MirrorGan.Text;
 using TorchSharp;
 
 namespace Microsoft.ML.MirrorGan.WebService;
@@ -80,7 +81,7 @@ internal sealed class TorchSharpEngine : IMirrorGanEngine
 
     private int AttentionSide { get; }
 
-    public CaptionWords Words(string caption) => CaptionWords.Of(_text.Vocabulary.Slots(caption, MaxWords));
+    public CaptionSlots Words(string caption) => _text.Vocabulary.Slots(caption, MaxWords);
 
     public async Task<IReadOnlyList<GeneratedImage>> GenerateAsync(string caption, IReadOnlyList<int> seeds, bool attention, CancellationToken cancellation)
     {
