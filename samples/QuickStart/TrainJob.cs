@@ -147,14 +147,13 @@ internal static class TrainJob
         var diagnostics = s.Diagnose ? Diagnostics.Run(textEmbed, captioner, s.Seed) : null;
         if (diagnostics is not null) Console.WriteLine($"  diagnostics: {System.Text.Json.JsonSerializer.Serialize(diagnostics)}");
 
-        options.TextEmbed = textEmbed;
-        options.StreamCaptioner = captioner;
         options.Iterations = s.Iterations;
         options.MaxTrainingTime = s.GanMinutes is { } minutes ? TimeSpan.FromMinutes(minutes) : null;
         options.SampleFolder = Path.Combine(s.Output, "samples");
         options.CheckpointFolder = Path.Combine(s.Output, "checkpoint");
         options.Columns = new MirrorGanColumns { Seed = "Seed" };
-        options.Progress = new Progress<MirrorGanProgress>(p => Console.WriteLine($"  GAN {p}"));
+        var progress = new GanProgress();
+        options.Progress = progress;
 
         var runs = new List<(string Name, double Lambda)> { ("default", options.StreamWeight) };
         if (s.Ablation) runs.Add(("lambda0", 0));
@@ -167,18 +166,16 @@ internal static class TrainJob
             options.SampleFolder = Path.Combine(folder, "samples");
             options.CheckpointFolder = Path.Combine(folder, "checkpoint");
             Console.WriteLine($"[3/4] MirrorGan (GLAM, λ = {lam}, {s.Iterations} iterations{(s.GanMinutes is { } cap ? $", at most {cap:F1} min" : "")}); sample grids in '{options.SampleFolder}'");
-            var trainer = ml.Transforms.MirrorGan(options);
-            var generator = trainer.Fit(train);
+            var chain = ml.Transforms.MirrorGan(options, textEmbed, captioner).Fit(train);
             times[$"gan_{name}_s"] = clock.Elapsed.TotalSeconds;
-            var chain = trainer.Chain(generator);
             string zip = Path.Combine(folder, "model.zip");
             ml.Model.Save(chain, Prompts.Schema(ml), zip);
-            Console.WriteLine($"  saved {zip} ({new FileInfo(zip).Length / 1024} KB) after {trainer.CompletedIterations} iterations");
+            Console.WriteLine($"  saved {zip} ({new FileInfo(zip).Length / 1024} KB) after {progress.Iteration} iterations");
 
             clock.Restart();
             Console.WriteLine($"[4/4] Generating held-out prompts, re-captioning and scoring ({name})");
             var result = Evaluation.Run(ml, chain, s.Dataset, s.Seed, folder, writeGallery: true, judge: judge);
-            result["iterations"] = trainer.CompletedIterations;
+            result["iterations"] = progress.Iteration;
             result["lambda"] = lam;
             times[$"evaluate_{name}_s"] = clock.Elapsed.TotalSeconds;
             metrics[name] = result;
@@ -318,7 +315,6 @@ internal static class TrainJob
 
         clock.Restart();
         var cap = options.StreamCaptionerOptions!;
-        cap.Vocabulary = textEmbed.Vocabulary;
         cap.Seed = s.Seed;
         cap.Device = s.Device;
         cap.MaxTrainingTime = null;
@@ -327,9 +323,21 @@ internal static class TrainJob
         cap.Epochs = s.StreamEpochs;
         cap.Progress = new Throttled<StreamProgress>(p => $"STREAM epoch {p.Epoch} step {p.Step} loss {p.Loss:F3} ({p.Elapsed.TotalSeconds:F0} s)");
         Console.WriteLine($"[2/4] StreamCaptioner (STREAM pretraining, {cap.Epochs} epochs)");
-        var captioner = ml.Transforms.StreamCaptioner(cap).Fit(train);
+        var captioner = ml.Transforms.StreamCaptioner(cap, textEmbed.Vocabulary).Fit(train);
         times["stream_captioner_s"] = clock.Elapsed.TotalSeconds;
         return (textEmbed, captioner);
+    }
+}
+
+/// <summary>Prints the GAN's progress as it comes (on the training thread) and keeps the last iteration reported.</summary>
+internal sealed class GanProgress : IProgress<MirrorGanProgress>
+{
+    public int Iteration { get; private set; }
+
+    public void Report(MirrorGanProgress value)
+    {
+        Iteration = value.Iteration;
+        Console.WriteLine($"  GAN {value}");
     }
 }
 

@@ -21,16 +21,13 @@ internal static class GlamBenchmarks
             EmbeddingSize = 32, HiddenSize = 16, MaxWords = 12, BatchSize = 32, Backbone = "small-cnn:32:8", ImageSize = 32, Epochs = 1, Seed = 1, Device = "cpu",
         }).Fit(train);
         var cap = StreamCaptionerOptions.Tiny();
-        cap.Vocabulary = text.Vocabulary;
         cap.Epochs = 1;
-        var captioner = ml.Transforms.StreamCaptioner(cap).Fit(train);
+        var captioner = ml.Transforms.StreamCaptioner(cap, text.Vocabulary).Fit(train);
         var options = tinyPreset ? MirrorGanTrainerOptions.Tiny() : new MirrorGanTrainerOptions
         {
             Network = new GlamNetworkOptions { Stages = 1, GeneratorDim = 4, DiscriminatorDim = 4, ResidualBlocks = 1, ZDim = 8, ConditionDim = 8 },
             BatchSize = 8,
         };
-        options.TextEmbed = text;
-        options.StreamCaptioner = captioner;
         options.Iterations = steps;
         options.Device = "cpu";
         options.ReportEvery = 50;
@@ -45,7 +42,7 @@ internal static class GlamBenchmarks
             rss.Add((p.Iteration, process.WorkingSet64));
             Console.WriteLine($"step {p.Iteration,5}  RSS {process.WorkingSet64 / 1048576.0,8:F1} MB  {p.ImagesPerSecond / options.BatchSize:F2} steps/s  load {Load()}");
         });
-        ml.Transforms.MirrorGan(options).Fit(train);
+        ml.Transforms.MirrorGan(options, text, captioner).Fit(train);
         var warm = rss.First(r => r.Step >= Math.Min(100, steps));
         // RSS oscillates by tens of MB (GC and allocator): the least-squares slope after warm-up is the trend.
         var after = rss.Where(r => r.Step >= warm.Step).ToArray();

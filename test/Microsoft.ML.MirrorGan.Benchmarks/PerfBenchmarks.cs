@@ -35,7 +35,7 @@ internal static class PerfBenchmarks
             bool cub = preset == "cub";
             if (!cub && preset != "tiny") throw new ArgumentException($"preset '{preset}': use tiny or cub.");
             Options = cub ? MirrorGanTrainerOptions.Cub() : MirrorGanTrainerOptions.Tiny();
-            // Text sizes of TextEmbedOptions.Tiny() / Paper(); CUB's vocabulary has 5,450 words; Shapes' about 40.
+            // Text sizes of TextEmbedOptions.Tiny() / Cub(); CUB's vocabulary has 5,450 words; Shapes' about 40.
             var words = Enumerable.Range(0, cub ? 5450 : 40).Select(i => "w" + i).ToArray();
             Vocabulary = new Vocabulary(new[] { Vocabulary.EndToken, Vocabulary.UnknownToken }.Concat(words).ToArray(), hasUnknownToken: true);
             Text = cub ? new TextEncoder(Vocabulary.Count, 300, 128) : new TextEncoder(Vocabulary.Count, 64, 32);
@@ -47,7 +47,7 @@ internal static class PerfBenchmarks
             GeneratorAdam = torch.optim.Adam(Generator.parameters(), Options.GeneratorLearningRate, Options.Beta1, Options.Beta2);
             DiscriminatorAdam = Discriminators.Select(d => torch.optim.Adam(d.parameters(), Options.DiscriminatorLearningRate, Options.Beta1, Options.Beta2)).ToArray();
             // STREAM as the QuickStart (Tiny) and the paper's decoder sizes (Paper) build it.
-            var so = cub ? StreamCaptionerOptions.Paper() : StreamCaptionerOptions.Tiny();
+            var so = cub ? StreamCaptionerOptions.Cub() : StreamCaptionerOptions.Tiny();
             StreamNet = new StreamCaptionNet(StreamBackbones.Create(so.Backbone), Vocabulary.Count, so.EmbedSize, so.HiddenSize, so.BatchNormMomentum, so.RegionGrid);
             StreamDescription = $"{so.Backbone}, embed {so.EmbedSize}, LSTM {so.HiddenSize}";
             Stream = new StreamCaptionLoss(StreamNet, Vocabulary);

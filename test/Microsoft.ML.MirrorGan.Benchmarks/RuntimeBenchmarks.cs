@@ -48,7 +48,7 @@ internal static class RuntimeBenchmarks
     private static string Load() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "?";
 
     /// <summary>Tiny TextEmbed and captioner, and the trainer options for a minimal one-stage GAN (a step takes milliseconds).</summary>
-    private static (MLContext Ml, IDataView Train, MirrorGanTrainerOptions Options) Setup(int iterations)
+    private static (MLContext Ml, IDataView Train, MirrorGanTrainerOptions Options, TextEmbedTransformer Text, StreamCaptionerTransformer Captioner) Setup(int iterations)
     {
         var ml = new MLContext(seed: 1);
         var train = ml.Data.LoadMirrorGanShapes(new ShapesOptions { ImageSize = 64, Count = 64, Seed = 2, CaptionsPerImage = 1 });
@@ -57,29 +57,26 @@ internal static class RuntimeBenchmarks
             EmbeddingSize = 16, HiddenSize = 8, MaxWords = 12, BatchSize = 16, Backbone = "small-cnn:32:8", ImageSize = 32, Epochs = 1, Seed = 1, Device = "cpu",
         }).Fit(train);
         var cap = StreamCaptionerOptions.Tiny();
-        cap.Vocabulary = text.Vocabulary;
         cap.Backbone = "small-cnn:16:8";
         cap.ImageSize = 32;
         cap.EmbedSize = 16;
         cap.HiddenSize = 32;
         cap.Epochs = 1;
         cap.BatchSize = 16;
-        var captioner = ml.Transforms.StreamCaptioner(cap).Fit(train);
+        var captioner = ml.Transforms.StreamCaptioner(cap, text.Vocabulary).Fit(train);
         var options = new MirrorGanTrainerOptions
         {
-            TextEmbed = text, StreamCaptioner = captioner,
             Network = new GlamNetworkOptions { Stages = 1, GeneratorDim = 4, DiscriminatorDim = 4, ResidualBlocks = 1, ZDim = 8, ConditionDim = 8 },
             BatchSize = 4, Iterations = iterations, Device = "cpu", ReportEvery = 1, KlWeight = 0.02, NormalizeSentence = true, Seed = 3,
             Columns = new MirrorGanColumns { Seed = "Seed", Pixels = "GeneratedPixels" },
         };
-        return (ml, train, options);
+        return (ml, train, options, text, captioner);
     }
 
     /// <summary>Trains, saves and reloads the chain (as a service would), so scoring runs on loaded weights.</summary>
-    private static ITransformer LoadedChain(MLContext ml, IDataView train, MirrorGanTrainerOptions options, string folder)
+    private static ITransformer LoadedChain(MLContext ml, IDataView train, MirrorGanTrainerOptions options, TextEmbedTransformer text, StreamCaptionerTransformer captioner, string folder)
     {
-        var trainer = ml.Transforms.MirrorGan(options);
-        var chain = trainer.Chain(trainer.Fit(train));
+        var chain = ml.Transforms.MirrorGan(options, text, captioner).Fit(train);
         string zip = Path.Combine(folder, "model.zip");
         ml.Model.Save(chain, ml.Data.LoadFromEnumerable(new[] { new Prompt() }).Schema, zip);
         return ml.Model.Load(zip, out _);
@@ -92,7 +89,7 @@ internal static class RuntimeBenchmarks
         try
         {
             Console.WriteLine($"soak: {steps} training steps, {predictions} single-row predictions, GuardInference={guardInference}, Enter() per prediction={enterPerPrediction}; load average at start {Load()}");
-            var (ml, train, options) = Setup(steps);
+            var (ml, train, options, text, captioner) = Setup(steps);
             int warmSteps = Math.Max(1, Math.Min(100, steps / 5));
             long trainWarm = 0, trainEnd = 0;
             // RSS swings ±20 MB between samples (GC, allocator), so a two-point growth depends on which samples it
@@ -112,7 +109,7 @@ internal static class RuntimeBenchmarks
                     Console.WriteLine($"  step {p.Iteration,6}  RSS {mb,8:F1} MB");
                 }
             });
-            var chain = LoadedChain(ml, train, options, folder);
+            var chain = LoadedChain(ml, train, options, text, captioner, folder);
             Console.WriteLine($"training: {steps} steps in {clock.Elapsed.TotalSeconds:F0} s; RSS after step {warmSteps}: {trainWarm / 1048576.0:F1} MB, " +
                 $"after step {steps}: {trainEnd / 1048576.0:F1} MB, growth {Growth(trainWarm, trainEnd):F1} %; load {Load()}");
             if (trend.Count >= 3)
@@ -196,8 +193,8 @@ internal static class RuntimeBenchmarks
         var folder = Directory.CreateTempSubdirectory("mirrorgan-race").FullName;
         try
         {
-            var (ml, train, options) = Setup(2);
-            var chain = LoadedChain(ml, train, options, folder);
+            var (ml, train, options, text, captioner) = Setup(2);
+            var chain = LoadedChain(ml, train, options, text, captioner, folder);
             var prompts = Enumerable.Range(0, 24).Select(i => new Prompt { Caption = Captions[i % Captions.Length], Seed = i }).ToArray();
             var reference = ml.Model.CreatePredictionEngine<Prompt, Output>(chain);
             var expected = prompts.Select(p => reference.Predict(p)).Select(o => (o.GeneratedPixels.ToArray(), o.GeneratedCaption)).ToArray();

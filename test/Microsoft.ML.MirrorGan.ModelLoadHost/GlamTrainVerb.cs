@@ -24,8 +24,6 @@ internal static class GlamTrainVerb
         int pause = int.Parse(args[4], InvariantCulture);
         var options = new MirrorGanTrainerOptions
         {
-            TextEmbed = parts.OfType<TextEmbedTransformer>().Single(),
-            StreamCaptioner = parts.OfType<StreamCaptionerTransformer>().Single(),
             Network = new GlamNetworkOptions { Stages = 1, GeneratorDim = 4, DiscriminatorDim = 4, ResidualBlocks = 1, ZDim = 8, ConditionDim = 8 },
             BatchSize = 4,
             Iterations = int.Parse(args[2], InvariantCulture),
@@ -48,7 +46,7 @@ internal static class GlamTrainVerb
                 if (pause > 0) Thread.Sleep(pause);
             }),
         };
-        ml.Transforms.MirrorGan(options).Fit(train);
+        ml.Transforms.MirrorGan(options, parts.OfType<TextEmbedTransformer>().Single(), parts.OfType<StreamCaptionerTransformer>().Single()).Fit(train);
         Console.Out.WriteLine("done");
         return 0;
     }

@@ -25,18 +25,15 @@ public sealed class TinyModelFixture : IDisposable
             EmbeddingSize = 16, HiddenSize = 8, MaxWords = 12, BatchSize = 8, Backbone = "small-cnn:32:8", ImageSize = 32, Epochs = 1, Seed = 1, Device = "cpu",
         }).Fit(train);
         var cap = StreamCaptionerOptions.Tiny();
-        cap.Vocabulary = stem.Vocabulary;
         cap.Backbone = "small-cnn:16:8";
         cap.ImageSize = 32;
         cap.EmbedSize = 16;
         cap.HiddenSize = 32;
         cap.Epochs = 20; // a few hundred milliseconds; one epoch often still says "<end>" first (an empty caption)
         cap.BatchSize = 8;
-        var captioner = ml.Transforms.StreamCaptioner(cap).Fit(train);
+        var captioner = ml.Transforms.StreamCaptioner(cap, stem.Vocabulary).Fit(train);
         var options = new MirrorGanTrainerOptions
         {
-            TextEmbed = stem,
-            StreamCaptioner = captioner,
             Network = new GlamNetworkOptions { Stages = 2, GeneratorDim = 4, DiscriminatorDim = 4, ResidualBlocks = 1, ZDim = 8, ConditionDim = 8 },
             BatchSize = 4,
             Iterations = 2,
@@ -48,8 +45,7 @@ public sealed class TinyModelFixture : IDisposable
             Seed = 3,
             Columns = new MirrorGanColumns { Seed = "Seed" },
         };
-        var trainer = ml.Transforms.MirrorGan(options);
-        var chain = trainer.Chain(trainer.Fit(train));
+        var chain = ml.Transforms.MirrorGan(options, stem, captioner).Fit(train);
         ModelPath = Path.Combine(Folder, "model.zip");
         var prompts = ml.Data.LoadFromEnumerable(new[] { new Prompt() });
         ml.Model.Save(chain, prompts.Schema, ModelPath);

@@ -1,7 +1,6 @@
 using Microsoft.ML.Data;
 using Microsoft.ML.MirrorGan.Imaging;
 using Microsoft.ML.MirrorGan.Stem;
-using Microsoft.ML.Transforms.Image;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -38,14 +37,9 @@ internal sealed class GlamTrainingData
 
     public static GlamTrainingData Read(IDataView data, string captionColumn, string imageColumn, int size, TextEmbedTransformer textEmbed, Action<string> warn)
     {
-        var cap = data.Schema.GetColumnOrNull(captionColumn)
-            ?? throw new ArgumentOutOfRangeException(nameof(data), $"MirrorGanTrainer: caption column '{captionColumn}' was not found; the data has {Names(data)}. Set CaptionColumn.");
-        if (cap.Type is not TextDataViewType)
-            throw new ArgumentOutOfRangeException(nameof(data), $"MirrorGanTrainer: column '{captionColumn}' has type {cap.Type}, but it must be Text.");
-        var img = data.Schema.GetColumnOrNull(imageColumn)
-            ?? throw new ArgumentOutOfRangeException(nameof(data), $"MirrorGanTrainer: image column '{imageColumn}' was not found; the data has {Names(data)}. Set ImageColumn (load files with LoadImages).");
-        if (img.Type is not ImageDataViewType)
-            throw new ArgumentOutOfRangeException(nameof(data), $"MirrorGanTrainer: column '{imageColumn}' has type {img.Type}, but it must be Image (MLImage).");
+        // The trainer checked both columns (GetOutputSchema) before reading.
+        var cap = data.Schema[captionColumn];
+        var img = data.Schema[imageColumn];
 
         var images = new List<byte[]>();
         var imageOf = new List<int>();
@@ -160,8 +154,6 @@ internal sealed class GlamTrainingData
             torch.tensor(ids, new long[] { b, l }, device: device),
             lengths);
     }
-
-    private static string Names(IDataView data) => string.Join(", ", data.Schema.Where(c => !c.IsHidden).Select(c => $"'{c.Name}' ({c.Type})"));
 }
 
 /// <summary>One training batch (see <see cref="GlamTrainingData.Batch"/>).</summary>

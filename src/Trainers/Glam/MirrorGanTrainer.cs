@@ -3,76 +3,123 @@ using Microsoft.ML.Data;
 using Microsoft.ML.MirrorGan.Captioning;
 using Microsoft.ML.MirrorGan.Stem;
 using Microsoft.ML.Runtime;
+using Microsoft.ML.Transforms.Image;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.MirrorGan.Glam;
 
 /// <summary>
-/// Trains MirrorGAN's generator (GLAM) and discriminators on (caption, image) rows with a frozen <c>TextEmbed</c> (STEM)
-/// and a frozen STREAM captioner, and returns a <see cref="MirrorGanTransformer"/> holding the EMA weights. Either
-/// network can be given fitted, or is fitted first on the same rows. See <see cref="MirrorGanTrainerOptions"/>.
+/// MirrorGAN's estimator: trains the generator (GLAM) and its discriminators on (caption, image) rows with a frozen
+/// <c>TextEmbed</c> (STEM) and a frozen STREAM captioner, and returns the fitted generation chain
+/// TextEmbed → <see cref="MirrorGanTransformer"/> (EMA weights) → StreamCaptioner: captions (and an optional seed
+/// column) in, images and their re-captions out. Pretrained text encoder and captioner are passed to the constructor;
+/// those not given are fitted first on the same rows with <see cref="MirrorGanTrainerOptions.TextEmbedOptions"/> and
+/// <see cref="MirrorGanTrainerOptions.StreamCaptionerOptions"/>. See <see cref="MirrorGanTrainerOptions"/>.
 /// </summary>
-/// <remarks>Thread-safety: not thread-safe; call <c>Fit</c> from one thread at a time. Fitting seeds torch's process-wide
+/// <remarks>The estimator keeps nothing from a fit: its options are copied when it is created and never changed.
+/// Thread-safety: not thread-safe; call <c>Fit</c> from one thread at a time. Fitting seeds torch's process-wide
 /// random generator, so two fits running at once (even on different instances) are not reproducible. The returned
-/// transformer is safe to share for scoring.</remarks>
-public sealed class MirrorGanTrainer : IEstimator<MirrorGanTransformer>
+/// chain is safe to share for scoring.</remarks>
+public sealed class MirrorGanTrainer : IEstimator<TransformerChain<ITransformer>>
 {
     private readonly IHost _host;
+    private readonly TextEmbedTransformer? _textEmbed;
+    private readonly StreamCaptionerTransformer? _captioner;
 
-    /// <summary>Creates the trainer (prefer <c>mlContext.Transforms.MirrorGan(options)</c>).</summary>
-    public MirrorGanTrainer(IHostEnvironment env, MirrorGanTrainerOptions options)
+    /// <summary>Creates the trainer (prefer <c>mlContext.Transforms.MirrorGan(options, textEmbed, streamCaptioner)</c>).</summary>
+    /// <param name="env">The ML.NET environment.</param>
+    /// <param name="options">The options; copied, so later changes to them do not reach this trainer.</param>
+    /// <param name="textEmbed">A fitted TextEmbed (STEM), used frozen; null: fitted first with <see cref="MirrorGanTrainerOptions.TextEmbedOptions"/>.</param>
+    /// <param name="streamCaptioner">
+    /// A fitted STREAM captioner with <paramref name="textEmbed"/>'s vocabulary, used frozen; null: fitted first with
+    /// <see cref="MirrorGanTrainerOptions.StreamCaptionerOptions"/> and the text encoder's vocabulary (when λ &gt; 0).
+    /// </param>
+    public MirrorGanTrainer(IHostEnvironment env, MirrorGanTrainerOptions options, TextEmbedTransformer? textEmbed = null, StreamCaptionerTransformer? streamCaptioner = null)
     {
         if (env is null) throw new ArgumentNullException(nameof(env));
         _host = env.Register(nameof(MirrorGanTrainer));
-        Options = options ?? throw new ArgumentNullException(nameof(options));
-        Options.Validate();
+        if (options is null) throw new ArgumentNullException(nameof(options));
+        options.Validate();
+        if (streamCaptioner is not null && textEmbed is null)
+            throw new ArgumentException("A fitted STREAM captioner needs the TextEmbed whose vocabulary it was trained with: pass textEmbed too, or neither.", nameof(textEmbed));
+        if (textEmbed is not null) streamCaptioner?.EnsureCompatibleWith(textEmbed.Vocabulary);
+        Options = options.Clone();
+        _textEmbed = textEmbed;
+        _captioner = streamCaptioner;
     }
 
-    /// <summary>The options.</summary>
+    /// <summary>A copy of the options this trainer was created with.</summary>
     public MirrorGanTrainerOptions Options { get; }
-
-    /// <summary>The TextEmbed used by the last <see cref="Fit"/> (given or fitted there).</summary>
-    public TextEmbedTransformer? TextEmbed { get; private set; }
-
-    /// <summary>The STREAM captioner used by the last <see cref="Fit"/> (given or fitted there; null when λ = 0 and none was given).</summary>
-    public StreamCaptionerTransformer? StreamCaptioner { get; private set; }
-
-    /// <summary>Iterations completed by the last <see cref="Fit"/> (including those before a resume).</summary>
-    public int CompletedIterations { get; private set; }
 
     /// <summary>Test hook passed to each step.</summary>
     internal Func<string, Tensor, Tensor>? LossHook { get; set; }
 
-    /// <inheritdoc/>
+    /// <summary>
+    /// The fitted chain's output on rows shaped like <paramref name="inputSchema"/>: the input plus TextEmbed's word and
+    /// sentence features, the generated image (and the optional columns of <see cref="MirrorGanTrainerOptions.Columns"/>)
+    /// and the captioner's caption and score. Checks the columns <see cref="Fit"/> reads, with the messages <see cref="Fit"/> gives.
+    /// </summary>
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
-        var cols = Options.Columns;
-        foreach (var name in new[] { cols.WordFeatures, cols.SentenceFeature })
-            if (!inputSchema.Any(c => c.Name == name))
-                throw new ArgumentOutOfRangeException(nameof(inputSchema),
-                    $"MirrorGan: input column '{name}' was not found. The generator reads TextEmbed's output: put the TextEmbed transformer before it.");
-        var added = new List<SchemaShape.Column> { SchemaShapes.Scalar(cols.Image, new Microsoft.ML.Transforms.Image.ImageDataViewType()) };
+        if (inputSchema is null) throw new ArgumentNullException(nameof(inputSchema));
+        var o = Options;
+        SchemaShapes.Require(inputSchema, "MirrorGan", o.CaptionColumnName, "MirrorGanTrainerOptions.CaptionColumnName", t => t is TextDataViewType, "Text (string)");
+        SchemaShapes.Require(inputSchema, "MirrorGan", o.ImageColumnName, "MirrorGanTrainerOptions.ImageColumnName", t => t is ImageDataViewType,
+            "Image (MLImage; load files with mlContext.Transforms.LoadImages)");
+        // What is fitted here reads its columns too (the class id column of TextEmbed's DAMSM pretraining).
+        if (_textEmbed is null) new TextEmbedEstimator(_host, TextEmbedOptionsToFit()).GetOutputSchema(inputSchema);
+        var text = _textEmbed?.Columns ?? TextColumnsToFit();
+        var added = new List<SchemaShape.Column>
+        {
+            SchemaShapes.Vector(text.WordFeatures, NumberDataViewType.Single),
+            SchemaShapes.Scalar(text.WordCount, NumberDataViewType.Int32),
+            SchemaShapes.Vector(text.SentenceFeature, NumberDataViewType.Single),
+        };
+        var cols = GeneratorColumns(text);
+        var network = o.Network;
+        added.Add(SchemaShapes.Scalar(cols.Image, new ImageDataViewType()));
+        if (cols.AllStages)
+            for (int s = 0; s < network.Stages - 1; s++) added.Add(SchemaShapes.Scalar($"{cols.Image}Stage{s}", new ImageDataViewType()));
+        if (cols.Attention is not null)
+            for (int s = 1; s < network.Stages; s++) added.Add(SchemaShapes.Vector($"{cols.Attention}Stage{s}", NumberDataViewType.Single));
         if (cols.Pixels is not null) added.Add(SchemaShapes.Vector(cols.Pixels, NumberDataViewType.Single));
+        if (_captioner is { } c)
+        {
+            added.Add(SchemaShapes.Scalar(c.OutputCaptionColumnName, TextDataViewType.Instance));
+            added.Add(SchemaShapes.Scalar(c.OutputScoreColumnName, NumberDataViewType.Single));
+        }
+        else if (o.StreamWeight > 0)
+        {
+            var co = CaptionerOptionsToFit();
+            new StreamCaptionerEstimator(_host, co).GetOutputSchema(inputSchema);
+            added.Add(SchemaShapes.Scalar(co.OutputCaptionColumnName, TextDataViewType.Instance));
+            added.Add(SchemaShapes.Scalar(co.OutputScoreColumnName, NumberDataViewType.Single));
+        }
         return SchemaShapes.With(inputSchema, added.ToArray());
     }
 
     /// <summary>
-    /// Fits what is missing (TextEmbed, captioner), then trains the GAN. Throws <see cref="OperationCanceledException"/> on
+    /// Fits what was not given (TextEmbed, captioner), trains the GAN and returns the chain TextEmbed → MirrorGan →
+    /// StreamCaptioner (the last only when a captioner was given or λ &gt; 0). Throws <see cref="OperationCanceledException"/> on
     /// cancellation (after writing a checkpoint) and <see cref="NonFiniteLossException"/> on a non-finite loss.
     /// </summary>
-    public MirrorGanTransformer Fit(IDataView input)
+    public TransformerChain<ITransformer> Fit(IDataView input)
     {
         if (input is null) throw new ArgumentNullException(nameof(input));
+        GetOutputSchema(SchemaShapes.Of(input.Schema)); // the same checks and messages as a pipeline's schema propagation
         TorchRuntime.EnsureLoaded();
         var o = Options;
         using var ch = _host.Start("MirrorGan");
-        var text = o.TextEmbed ?? FitTextEmbed(input, ch);
-        var captioner = o.StreamCaptioner ?? (o.StreamWeight > 0 ? FitCaptioner(input, text, ch) : null);
-        captioner?.EnsureCompatibleWith(text.Vocabulary);
-        TextEmbed = text;
-        StreamCaptioner = captioner;
+        var text = _textEmbed ?? FitTextEmbed(input, ch);
+        var captioner = _captioner ?? (o.StreamWeight > 0 ? FitCaptioner(input, text, ch) : null);
+        var generator = FitGenerator(input, text, captioner, ch);
+        return Chain(text, generator, captioner);
+    }
 
+    private MirrorGanTransformer FitGenerator(IDataView input, TextEmbedTransformer text, StreamCaptionerTransformer? captioner, IChannel ch)
+    {
+        var o = Options;
         var device = TorchRuntime.ResolveDevice(o.Device);
         torch.manual_seed(o.Seed);
         var network = o.Network with { TextDim = text.FeatureSize };
@@ -112,7 +159,7 @@ public sealed class MirrorGanTrainer : IEstimator<MirrorGanTransformer>
             var step = new GlamStep(state, stream, o.StreamWeight, o.KlWeight, o.EmaWarmup) { LossHook = LossHook };
             var samples = o.SampleFolder is null ? null : new GlamSamples(data, o.SampleCaptions, network, device);
             Train(state, step, data, device, checkpoint, samples, ch);
-            return ExportEma(state, data, text.MaxWords, ch);
+            return ExportEma(state, data, text, ch);
         }
         finally
         {
@@ -155,11 +202,9 @@ public sealed class MirrorGanTrainer : IEstimator<MirrorGanTransformer>
             }
             catch (NonFiniteLossException e)
             {
-                CompletedIterations = it;
                 throw NonFiniteLossException.Gan(e.Iteration, e.Term, e.Value, checkpoint is not null && File.Exists(checkpoint) ? checkpoint : null);
             }
             state.Iteration = it + 1;
-            CompletedIterations = state.Iteration;
             bool timeUp = o.MaxTrainingTime is { } limit && clock.Elapsed >= limit;
             bool end = state.Iteration == o.Iterations || timeUp;
             if (state.Iteration % o.ReportEvery == 0 || end) Report(state.Iteration, start, epoch, last, clock.Elapsed, ch);
@@ -167,7 +212,6 @@ public sealed class MirrorGanTrainer : IEstimator<MirrorGanTransformer>
             {
                 if (state.FirstNonFiniteWeight() is { } weight)
                 {
-                    CompletedIterations = it;
                     throw NonFiniteLossException.Gan(it, weight, double.NaN, File.Exists(checkpoint) ? checkpoint : null);
                 }
                 SaveCheckpoint(checkpoint, state);
@@ -226,7 +270,7 @@ public sealed class MirrorGanTrainer : IEstimator<MirrorGanTransformer>
     /// A CPU copy of G with the EMA parameters, wrapped as the transformer. Its BN statistics are the live G's (as the
     /// original) or, with <see cref="MirrorGanTrainerOptions.EmaBatchNormBatches"/>, re-estimated for the EMA weights.
     /// </summary>
-    private MirrorGanTransformer ExportEma(GlamTrainingState state, GlamTrainingData data, int maxWords, IChannel ch)
+    private MirrorGanTransformer ExportEma(GlamTrainingState state, GlamTrainingData data, TextEmbedTransformer text, IChannel ch)
     {
         var g = state.Generator;
         var copy = new MirrorGanGeneratorNet(g.Options, g.NormalizeSentence, g.StandardizeSentence);
@@ -245,44 +289,61 @@ public sealed class MirrorGanTrainer : IEstimator<MirrorGanTransformer>
             ch.Info(MessageSensitivity.None, $"MirrorGan: BatchNorm statistics of the EMA generator re-estimated on {Options.EmaBatchNormBatches} batches in {clock.Elapsed.TotalSeconds:F1} s.");
         }
         copy.eval();
-        return new MirrorGanTransformer(_host, copy, maxWords, Options.Columns, Options.Seed);
+        return new MirrorGanTransformer(_host, copy, text.MaxWords, GeneratorColumns(text.Columns), Options.Seed);
     }
 
-    private TextEmbedTransformer FitTextEmbed(IDataView input, IChannel ch)
+    // The generator reads the feature columns its TextEmbed writes, whatever they are named.
+    private MirrorGanColumns GeneratorColumns(TextEmbedColumns text) =>
+        Options.Columns with { WordFeatures = text.WordFeatures, WordCount = text.WordCount, SentenceFeature = text.SentenceFeature };
+
+    // A copy: the caller's options object is never changed. The trainer's columns, seed and device carry over.
+    private TextEmbedOptions TextEmbedOptionsToFit()
     {
-        var options = Options.TextEmbedOptions ?? TextEmbedOptions.Tiny();
+        var options = (Options.TextEmbedOptions ?? TextEmbedOptions.Tiny()).Clone();
         options.CaptionColumnName = Options.CaptionColumnName;
         options.ImageColumnName = Options.ImageColumnName;
         options.ClassIdColumnName = Options.ClassIdColumnName;
         options.Seed ??= Options.Seed;
         if (options.Device == "auto") options.Device = Options.Device;
+        return options;
+    }
+
+    private TextEmbedColumns TextColumnsToFit()
+    {
+        var t = TextEmbedOptionsToFit();
+        return new TextEmbedColumns(t.CaptionColumnName, null, t.WordFeaturesColumnName, t.WordCountColumnName, t.SentenceFeatureColumnName, t.ImageFeatureColumnName);
+    }
+
+    private StreamCaptionerOptions CaptionerOptionsToFit()
+    {
+        var options = (Options.StreamCaptionerOptions ?? StreamCaptionerOptions.Tiny()).Clone();
+        options.ImageColumnName = Options.ImageColumnName;
+        options.CaptionColumnName = Options.CaptionColumnName;
+        return options;
+    }
+
+    private TextEmbedTransformer FitTextEmbed(IDataView input, IChannel ch)
+    {
         ch.Info(MessageSensitivity.None, "MirrorGan: fitting TextEmbed (STEM) first.");
-        return new TextEmbedEstimator(_host, options).Fit(input);
+        return new TextEmbedEstimator(_host, TextEmbedOptionsToFit()).Fit(input);
     }
 
     private StreamCaptionerTransformer FitCaptioner(IDataView input, TextEmbedTransformer text, IChannel ch)
     {
-        var options = Options.StreamCaptionerOptions ?? StreamCaptionerOptions.Tiny();
-        options.Vocabulary = text.Vocabulary;
-        options.ImageColumnName = Options.ImageColumnName;
-        options.CaptionColumnName = Options.CaptionColumnName;
         ch.Info(MessageSensitivity.None, "MirrorGan: fitting the STREAM captioner first (TextEmbed's vocabulary).");
-        return new StreamCaptionerEstimator(_host, options).Fit(input);
+        return new StreamCaptionerEstimator(_host, CaptionerOptionsToFit(), text.Vocabulary).Fit(input);
     }
 
     /// <summary>
-    /// The generation chain for captions: TextEmbed → MirrorGan → the captioner re-describing the generated image
-    /// (column <c>GeneratedCaption</c>). Call after <see cref="Fit"/>.
+    /// The generation chain: TextEmbed (captions only) → MirrorGan → the captioner re-describing the generated image
+    /// (its caption and score columns), so the saved model maps captions to images and re-captions.
     /// </summary>
-    public TransformerChain<ITransformer> Chain(MirrorGanTransformer generator)
+    private TransformerChain<ITransformer> Chain(TextEmbedTransformer text, MirrorGanTransformer generator, StreamCaptionerTransformer? captioner)
     {
-        if (generator is null) throw new ArgumentNullException(nameof(generator));
-        var text = TextEmbed ?? throw new InvalidOperationException("Call Fit first: the chain needs the TextEmbed it used.");
         var parts = new List<ITransformer> { text.WithImageColumn(null), generator };
-        if (StreamCaptioner is { } c)
+        if (captioner is { } c)
             parts.Add(new StreamCaptionerTransformer(_host, c.Network, c.Vocabulary, generator.Columns.Image, c.OutputCaptionColumnName, c.OutputScoreColumnName,
                 c.ImageSize, c.MaxWords, c.BeamWidth));
-        var chain = new TransformerChain<ITransformer>(parts.ToArray());
-        return chain;
+        return new TransformerChain<ITransformer>(parts.ToArray());
     }
 }

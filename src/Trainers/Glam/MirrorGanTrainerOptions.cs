@@ -19,16 +19,10 @@ public sealed class MirrorGanTrainerOptions
     /// <summary>Class column (Int32), only read when the trainer fits <c>TextEmbed</c> itself (same-class masking); null: none.</summary>
     public string? ClassIdColumnName { get; set; } = "ClassId";
 
-    /// <summary>A fitted <c>TextEmbed</c> (STEM), used frozen. Null: the trainer fits one first with <see cref="TextEmbedOptions"/>.</summary>
-    public TextEmbedTransformer? TextEmbed { get; set; }
-
-    /// <summary>Options for fitting <c>TextEmbed</c> when <see cref="TextEmbed"/> is null (default <see cref="Stem.TextEmbedOptions.Tiny"/>).</summary>
+    /// <summary>Options for fitting <c>TextEmbed</c> when the trainer is not given a fitted one (default <see cref="Stem.TextEmbedOptions.Tiny"/>).</summary>
     public TextEmbedOptions? TextEmbedOptions { get; set; }
 
-    /// <summary>A fitted STREAM captioner with <see cref="TextEmbed"/>'s vocabulary, used frozen. Null: fitted first with <see cref="StreamCaptionerOptions"/>.</summary>
-    public StreamCaptionerTransformer? StreamCaptioner { get; set; }
-
-    /// <summary>Options for fitting the captioner when <see cref="StreamCaptioner"/> is null (its vocabulary is always TextEmbed's).</summary>
+    /// <summary>Options for fitting the captioner when the trainer is not given a fitted one (its vocabulary is always TextEmbed's).</summary>
     public StreamCaptionerOptions? StreamCaptionerOptions { get; set; }
 
     /// <summary>Generator/discriminator sizes. <see cref="GlamNetworkOptions.TextDim"/> is taken from TextEmbed.</summary>
@@ -160,8 +154,8 @@ public sealed class MirrorGanTrainerOptions
     {
         Network = new GlamNetworkOptions { Stages = 3, GeneratorDim = 32, DiscriminatorDim = 64, ResidualBlocks = 2, ZDim = 100, ConditionDim = 100 },
         BatchSize = 12,
-        TextEmbedOptions = Stem.TextEmbedOptions.Paper(),
-        StreamCaptionerOptions = Captioning.StreamCaptionerOptions.Paper(),
+        TextEmbedOptions = Stem.TextEmbedOptions.Cub(),
+        StreamCaptionerOptions = Captioning.StreamCaptionerOptions.Cub(),
     };
 
     /// <summary>COCO sizes as AttnGAN's coco config (MirrorGAN's are unpublished): GF 48, DF 96, R 3, batch 14, 3 stages.</summary>
@@ -169,9 +163,12 @@ public sealed class MirrorGanTrainerOptions
     {
         Network = new GlamNetworkOptions { Stages = 3, GeneratorDim = 48, DiscriminatorDim = 96, ResidualBlocks = 3, ZDim = 100, ConditionDim = 100 },
         BatchSize = 14,
-        TextEmbedOptions = Stem.TextEmbedOptions.Paper(),
-        StreamCaptionerOptions = Captioning.StreamCaptionerOptions.Paper(),
+        TextEmbedOptions = Stem.TextEmbedOptions.Coco(),
+        StreamCaptionerOptions = Captioning.StreamCaptionerOptions.Coco(),
     };
+
+    // The trainer keeps a copy, so a caller changing the options after creating one does not change what it fits.
+    internal MirrorGanTrainerOptions Clone() => (MirrorGanTrainerOptions)MemberwiseClone();
 
     internal void Validate()
     {

@@ -24,11 +24,12 @@ public sealed class TextEmbedEstimator : IEstimator<TextEmbedTransformer>
     {
         if (env is null) throw new ArgumentNullException(nameof(env));
         _host = env.Register(nameof(TextEmbedEstimator));
-        Options = options ?? throw new ArgumentNullException(nameof(options));
+        if (options is null) throw new ArgumentNullException(nameof(options));
         Validate(options);
+        Options = options.Clone();
     }
 
-    /// <summary>The options.</summary>
+    /// <summary>A copy of the options this estimator was created with (changing the caller's object later does not change it).</summary>
     public TextEmbedOptions Options { get; }
 
     /// <summary>Test hook passed to the DAMSM trainer (replaces a loss term by name before the finiteness check).</summary>
@@ -50,8 +51,9 @@ public sealed class TextEmbedEstimator : IEstimator<TextEmbedTransformer>
     public TextEmbedTransformer Fit(IDataView input)
     {
         if (input is null) throw new ArgumentNullException(nameof(input));
+        GetOutputSchema(SchemaShapes.Of(input.Schema)); // the same checks and messages as a pipeline's schema propagation
         using var ch = _host.Start("TextEmbed");
-        var rows = ReadRows(input, ch);
+        var rows = ReadRows(input);
         var vocabulary = Vocabulary.Build(rows.Select(r => r.Caption), Options.UseUnknownToken, Options.AsciiOnly);
         var examples = new List<DamsmExample>(rows.Count);
         int empty = 0;
@@ -72,13 +74,12 @@ public sealed class TextEmbedEstimator : IEstimator<TextEmbedTransformer>
 
     private sealed record Row(string Caption, float[] Image, int ClassId);
 
-    private List<Row> ReadRows(IDataView input, IChannel ch)
+    private List<Row> ReadRows(IDataView input)
     {
         var schema = input.Schema;
-        var caption = Column(schema, Options.CaptionColumnName, t => t is TextDataViewType, "Text (string)");
-        var image = Column(schema, Options.ImageColumnName, t => t is ImageDataViewType, "Image (MLImage)");
-        DataViewSchema.Column? classCol = Options.ClassIdColumnName is null ? null
-            : Column(schema, Options.ClassIdColumnName, t => t == NumberDataViewType.Int32, "Int32 (set ClassIdColumnName = null to train without same-class masking)");
+        var caption = schema[Options.CaptionColumnName];
+        var image = schema[Options.ImageColumnName];
+        DataViewSchema.Column? classCol = Options.ClassIdColumnName is null ? null : schema[Options.ClassIdColumnName];
         var needed = new List<DataViewSchema.Column> { caption, image };
         if (classCol is { } cc) needed.Add(cc);
         var rows = new List<Row>();
@@ -101,22 +102,20 @@ public sealed class TextEmbedEstimator : IEstimator<TextEmbedTransformer>
         return rows;
     }
 
-    private static DataViewSchema.Column Column(DataViewSchema schema, string name, Func<DataViewType, bool> accepts, string expected)
-    {
-        var col = schema.GetColumnOrNull(name) ?? throw new ArgumentOutOfRangeException(nameof(schema),
-            $"TextEmbed: training column '{name}' was not found. It must be {expected}; the data has: " +
-            string.Join(", ", schema.Where(c => !c.IsHidden).Select(c => $"'{c.Name}' ({c.Type})")) + ".");
-        if (!accepts(col.Type))
-            throw new ArgumentOutOfRangeException(nameof(schema), $"TextEmbed: training column '{name}' has type {col.Type}, but it must be {expected}.");
-        return col;
-    }
-
-    /// <summary>The output shape: the input plus WordFeatures, WordCount, SentenceFeature (and ImageFeature with <see cref="TextEmbedOptions.TransformImages"/>).</summary>
+    /// <summary>
+    /// The output shape: the input plus WordFeatures, WordCount, SentenceFeature (and ImageFeature with
+    /// <see cref="TextEmbedOptions.TransformImages"/>). Checks the columns <see cref="Fit"/> reads (caption, image and
+    /// class id), with the messages <see cref="Fit"/> gives.
+    /// </summary>
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
-        var cap = inputSchema.FirstOrDefault(c => c.Name == Options.CaptionColumnName);
-        if (cap.Name is null || cap.ItemType is not TextDataViewType)
-            throw new ArgumentOutOfRangeException(nameof(inputSchema), $"TextEmbed: input column '{Options.CaptionColumnName}' must exist and be Text.");
+        if (inputSchema is null) throw new ArgumentNullException(nameof(inputSchema));
+        SchemaShapes.Require(inputSchema, "TextEmbed", Options.CaptionColumnName, "TextEmbedOptions.CaptionColumnName", t => t is TextDataViewType, "Text (string)");
+        SchemaShapes.Require(inputSchema, "TextEmbed", Options.ImageColumnName, "TextEmbedOptions.ImageColumnName", t => t is ImageDataViewType,
+            "Image (MLImage; load files with mlContext.Transforms.LoadImages)");
+        if (Options.ClassIdColumnName is { } classId)
+            SchemaShapes.Require(inputSchema, "TextEmbed", classId, "TextEmbedOptions.ClassIdColumnName", t => t == NumberDataViewType.Int32,
+                "Int32 (set ClassIdColumnName = null to train without same-class masking)");
         var added = new List<SchemaShape.Column>
         {
             SchemaShapes.Vector(Options.WordFeaturesColumnName, NumberDataViewType.Single),

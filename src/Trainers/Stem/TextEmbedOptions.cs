@@ -113,8 +113,17 @@ public sealed class TextEmbedOptions
         Epochs = 10,
     };
 
-    /// <summary>The paper's text sizes (embedding 300, hidden 128, 18 words, batch 48). The backbone stays a small CNN until a pretrained one is registered.</summary>
-    public static TextEmbedOptions Paper() => new();
+    /// <summary>
+    /// CUB as the paper (AttnGAN's DAMSM <c>bird.yml</c>): word embedding 300, hidden 128 per direction (features 256),
+    /// 18 words, batch 48, Adam 0.002, γ 4/5/10. The image trunk stays a small CNN until a pretrained one is set.
+    /// </summary>
+    public static TextEmbedOptions Cub() => new();
+
+    /// <summary>COCO as AttnGAN's DAMSM <c>coco.yml</c>: the CUB sizes with 15 words per caption.</summary>
+    public static TextEmbedOptions Coco() => new() { MaxWords = 15 };
+
+    // Estimators keep a copy, so a caller changing the options after creating one does not change what it fits.
+    internal TextEmbedOptions Clone() => (TextEmbedOptions)MemberwiseClone();
 }
 
 /// <summary>Progress of DAMSM pretraining, reported after each step.</summary>

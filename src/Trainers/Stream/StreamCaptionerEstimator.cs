@@ -19,28 +19,40 @@ public sealed class StreamCaptionerEstimator : IEstimator<StreamCaptionerTransfo
 {
     private readonly IHost _host;
     private readonly StreamCaptionerOptions _options;
+    private readonly Vocabulary? _vocabulary;
 
-    /// <summary>Creates the estimator (prefer <c>mlContext.Transforms.StreamCaptioner(options)</c>).</summary>
-    public StreamCaptionerEstimator(IHostEnvironment env, StreamCaptionerOptions options)
+    /// <summary>Creates the estimator (prefer <c>mlContext.Transforms.StreamCaptioner(options, vocabulary)</c>).</summary>
+    /// <param name="env">The ML.NET environment.</param>
+    /// <param name="options">The options; copied, so later changes to them do not reach this estimator.</param>
+    /// <param name="vocabulary">
+    /// The vocabulary to caption with: a fitted text encoder's (<c>textEmbedModel.Vocabulary</c>), so the captioner and STEM
+    /// share the word ↔ index map, as MirrorGAN's re-description loss needs. Null: built from the training captions with
+    /// <see cref="Vocabulary.Build"/> (what STEM does with the same captions).
+    /// </param>
+    public StreamCaptionerEstimator(IHostEnvironment env, StreamCaptionerOptions options, Vocabulary? vocabulary = null)
     {
         if (env is null) throw new ArgumentNullException(nameof(env));
         _host = env.Register(nameof(StreamCaptionerEstimator));
-        _options = options ?? throw new ArgumentNullException(nameof(options));
-        _options.Validate();
+        if (options is null) throw new ArgumentNullException(nameof(options));
+        options.Validate();
+        _options = options.Clone();
+        _vocabulary = vocabulary;
     }
 
     /// <summary>Test hook: replaces the loss (term <c>caption</c>) before the finiteness check.</summary>
     internal Func<string, Tensor, Tensor>? LossHook { get; set; }
 
-    /// <inheritdoc/>
+    /// <summary>
+    /// The output shape: the input plus the caption and score columns. Checks the columns <see cref="Fit"/> reads (image
+    /// and caption), with the messages <see cref="Fit"/> gives.
+    /// </summary>
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
-        var found = inputSchema.Where(c => c.Name == _options.ImageColumnName).ToList();
-        if (found.Count == 0)
-            throw new ArgumentOutOfRangeException(nameof(inputSchema), $"StreamCaptioner: image column '{_options.ImageColumnName}' was not found; set StreamCaptionerOptions.ImageColumn.");
-        var image = found[0];
-        if (image.ItemType is not Microsoft.ML.Transforms.Image.ImageDataViewType)
-            throw new ArgumentOutOfRangeException(nameof(inputSchema), $"StreamCaptioner: column '{_options.ImageColumnName}' has type {image.ItemType}, but it must be Image (MLImage). Load files with mlContext.Transforms.LoadImages first.");
+        if (inputSchema is null) throw new ArgumentNullException(nameof(inputSchema));
+        SchemaShapes.Require(inputSchema, "StreamCaptioner", _options.ImageColumnName, "StreamCaptionerOptions.ImageColumnName",
+            t => t is Microsoft.ML.Transforms.Image.ImageDataViewType, "Image (MLImage; load files with mlContext.Transforms.LoadImages)");
+        SchemaShapes.Require(inputSchema, "StreamCaptioner", _options.CaptionColumnName, "StreamCaptionerOptions.CaptionColumnName",
+            t => t is TextDataViewType, "Text (string)");
         return SchemaShapes.With(inputSchema,
             SchemaShapes.Scalar(_options.OutputCaptionColumnName, TextDataViewType.Instance),
             SchemaShapes.Scalar(_options.OutputScoreColumnName, NumberDataViewType.Single));
@@ -50,11 +62,12 @@ public sealed class StreamCaptionerEstimator : IEstimator<StreamCaptionerTransfo
     public StreamCaptionerTransformer Fit(IDataView input)
     {
         if (input is null) throw new ArgumentNullException(nameof(input));
+        GetOutputSchema(SchemaShapes.Of(input.Schema)); // the same checks and messages as a pipeline's schema propagation
         TorchRuntime.EnsureLoaded();
         var o = _options;
         using var ch = _host.Start("Fit");
         var (pixels, captions) = StreamTrainingData.Read(input, o.ImageColumnName, o.CaptionColumnName, o.ImageSize);
-        var vocabulary = o.Vocabulary ?? Vocabulary.Build(captions);
+        var vocabulary = _vocabulary ?? Vocabulary.Build(captions);
         var (rows, tokens, unknown) = StreamTrainingData.Encode(captions, vocabulary, o.MaxWords);
         if (unknown > 0)
             ch.Warning(MessageSensitivity.None, $"{unknown} caption words are not in the given vocabulary ({(vocabulary.HasUnknownToken ? "mapped to <unk>" : "dropped")}).");

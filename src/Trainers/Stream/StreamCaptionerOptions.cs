@@ -1,5 +1,3 @@
-using Microsoft.ML.MirrorGan.Text;
-
 namespace Microsoft.ML.MirrorGan.Captioning;
 
 /// <summary>Options of <see cref="StreamCaptionerEstimator"/> (the STREAM image captioner).</summary>
@@ -16,13 +14,6 @@ public sealed class StreamCaptionerOptions
 
     /// <summary>Output score column (Single: total log-probability of the generated caption).</summary>
     public string OutputScoreColumnName { get; set; } = "CaptionScore";
-
-    /// <summary>
-    /// The vocabulary to caption with. Set it to the fitted text encoder's (<c>textEmbedModel.Vocabulary</c>) so the
-    /// captioner and STEM share the word ↔ index map; when null, one is built from the training captions with
-    /// <see cref="Vocabulary.Build"/> (what STEM does with the same captions).
-    /// </summary>
-    public Vocabulary? Vocabulary { get; set; }
 
     /// <summary>Side images are resized to before they enter the network.</summary>
     public int ImageSize { get; set; } = 64;
@@ -92,8 +83,14 @@ public sealed class StreamCaptionerOptions
         BatchNormMomentum = 0.1,
     };
 
-    /// <summary>The paper's decoder sizes (embedding 256, LSTM 512) and pooled-only image feature, on a 64-px small CNN.</summary>
-    public static StreamCaptionerOptions Paper() => new() { EmbedSize = 256, HiddenSize = 512, MaxWords = 18, BatchSize = 64, LearningRate = 1e-3, RegionGrid = 0 };
+    /// <summary>CUB as the paper: decoder embedding 256, LSTM 512, pooled-only image feature, 18 words, on a 64-px small CNN.</summary>
+    public static StreamCaptionerOptions Cub() => new() { EmbedSize = 256, HiddenSize = 512, MaxWords = 18, BatchSize = 64, LearningRate = 1e-3, RegionGrid = 0 };
+
+    /// <summary>COCO: the CUB decoder with 12 words per caption (AttnGAN's COCO <c>WORDS_NUM</c>; MirrorGAN's COCO settings are unpublished).</summary>
+    public static StreamCaptionerOptions Coco() => new() { EmbedSize = 256, HiddenSize = 512, MaxWords = 12, BatchSize = 64, LearningRate = 1e-3, RegionGrid = 0 };
+
+    // Estimators keep a copy, so a caller changing the options after creating one does not change what it fits.
+    internal StreamCaptionerOptions Clone() => (StreamCaptionerOptions)MemberwiseClone();
 
     internal void Validate()
     {

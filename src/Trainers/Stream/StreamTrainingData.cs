@@ -10,14 +10,9 @@ internal static class StreamTrainingData
 {
     public static (float[][] Pixels, string[] Captions) Read(IDataView data, string imageColumn, string captionColumn, int size)
     {
-        var image = data.Schema.GetColumnOrNull(imageColumn)
-            ?? throw new ArgumentOutOfRangeException(nameof(data), $"StreamCaptioner: image column '{imageColumn}' was not found; the data has {Names(data)}.");
-        if (image.Type is not Microsoft.ML.Transforms.Image.ImageDataViewType)
-            throw new ArgumentOutOfRangeException(nameof(data), $"StreamCaptioner: column '{imageColumn}' has type {image.Type}, but it must be Image (MLImage).");
-        var caption = data.Schema.GetColumnOrNull(captionColumn)
-            ?? throw new ArgumentOutOfRangeException(nameof(data), $"StreamCaptioner: caption column '{captionColumn}' was not found; the data has {Names(data)}.");
-        if (caption.Type is not TextDataViewType)
-            throw new ArgumentOutOfRangeException(nameof(data), $"StreamCaptioner: column '{captionColumn}' has type {caption.Type}, but it must be Text.");
+        // The estimator checked both columns (GetOutputSchema) before reading.
+        var image = data.Schema[imageColumn];
+        var caption = data.Schema[captionColumn];
         var pixels = new List<float[]>();
         var captions = new List<string>();
         using var cursor = data.GetRowCursor(new[] { image, caption });
@@ -69,6 +64,4 @@ internal static class StreamTrainingData
         }
         return (torch.tensor(flat, new long[] { b, 3, size, size }, device: device), torch.tensor(ids, new long[] { b, t }, device: device), lengths);
     }
-
-    private static string Names(IDataView data) => string.Join(", ", data.Schema.Where(c => !c.IsHidden).Select(c => $"'{c.Name}' ({c.Type})"));
 }

@@ -25,7 +25,13 @@ public class CatalogTests
         var captions = new SchemaShape(new[] { SchemaShapes.Scalar("Caption", TextDataViewType.Instance) });
         var e = Assert.Throws<ArgumentOutOfRangeException>(() => text.GetOutputSchema(captions));
         Assert.Contains("'Text'", e.Message);
-        Assert.Contains(ml.Transforms.TextEmbed().GetOutputSchema(captions), c => c.Name == "SentenceFeature");
+        var rows = new SchemaShape(new[]
+        {
+            SchemaShapes.Scalar("Caption", TextDataViewType.Instance),
+            SchemaShapes.Scalar("Image", new Microsoft.ML.Transforms.Image.ImageDataViewType()),
+            SchemaShapes.Scalar("ClassId", NumberDataViewType.Int32),
+        });
+        Assert.Contains(ml.Transforms.TextEmbed().GetOutputSchema(rows), c => c.Name == "SentenceFeature");
         Assert.IsType<StreamCaptionerEstimator>(ml.Transforms.StreamCaptioner("Picture", "Text", "Said"));
     }
 
@@ -36,5 +42,20 @@ public class CatalogTests
         Assert.Contains("TextEmbedOptions.Tiny()", Assert.Throws<ArgumentNullException>(() => ml.Transforms.TextEmbed((TextEmbedOptions)null!)).Message);
         Assert.Contains("StreamCaptionerOptions.Tiny()", Assert.Throws<ArgumentNullException>(() => ml.Transforms.StreamCaptioner((StreamCaptionerOptions)null!)).Message);
         Assert.Contains("MirrorGanTrainerOptions.Tiny()", Assert.Throws<ArgumentNullException>(() => ml.Transforms.MirrorGan((MirrorGanTrainerOptions)null!)).Message);
+    }
+
+    [Fact]
+    public void All_three_option_classes_have_the_same_presets_and_the_GAN_presets_fit_their_own_text_side()
+    {
+        foreach (var type in new[] { typeof(TextEmbedOptions), typeof(StreamCaptionerOptions), typeof(MirrorGanTrainerOptions) })
+        {
+            var presets = type.GetMethods(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)
+                .Where(m => m.ReturnType == type && m.GetParameters().Length == 0).Select(m => m.Name).OrderBy(n => n, StringComparer.Ordinal);
+            Assert.Equal(new[] { "Coco", "Cub", "Tiny" }, presets);
+        }
+        Assert.Equal(18, MirrorGanTrainerOptions.Cub().TextEmbedOptions!.MaxWords);
+        Assert.Equal(15, MirrorGanTrainerOptions.Coco().TextEmbedOptions!.MaxWords);
+        Assert.Equal(12, MirrorGanTrainerOptions.Coco().StreamCaptionerOptions!.MaxWords);
+        Assert.Equal(TextEmbedOptions.Tiny().HiddenSize, MirrorGanTrainerOptions.Tiny().TextEmbedOptions!.HiddenSize);
     }
 }

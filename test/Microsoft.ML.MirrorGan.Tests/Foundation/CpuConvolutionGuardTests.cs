@@ -156,7 +156,7 @@ public class CpuConvolutionGuardTests
             new GlamDiscriminator(64, tiny.DiscriminatorDim, tinyText),
             new DamsmImageEncoder(ImageBackbones.Create(TextEmbedOptions.Tiny().Backbone), tinyText),
             new StreamEncoder(ImageBackbones.Create(StreamCaptionerOptions.Tiny().Backbone), StreamCaptionerOptions.Tiny().EmbedSize),
-            new DamsmImageEncoder(ImageBackbones.Create(TextEmbedOptions.Paper().Backbone), 256),
+            new DamsmImageEncoder(ImageBackbones.Create(TextEmbedOptions.Cub().Backbone), 256),
             new FashionMnistClassifierNet(),
             new MirrorGanGeneratorNet(cub, normalizeSentence: true),
             new GlamDiscriminator(64, cub.DiscriminatorDim, 256),

@@ -1,3 +1,4 @@
+using Microsoft.ML.Data;
 using Microsoft.ML.MirrorGan.Captioning;
 using Microsoft.ML.MirrorGan.Data;
 using Microsoft.ML.MirrorGan.Glam;
@@ -18,14 +19,13 @@ public sealed class GlamFixture
         };
         TextEmbed = Ml.Transforms.TextEmbed(stem).Fit(Train);
         var cap = StreamCaptionerOptions.Tiny();
-        cap.Vocabulary = TextEmbed.Vocabulary;
         cap.Backbone = "small-cnn:16:8";
         cap.ImageSize = 32;
         cap.EmbedSize = 16;
         cap.HiddenSize = 32;
         cap.Epochs = 1;
         cap.BatchSize = 8;
-        Captioner = Ml.Transforms.StreamCaptioner(cap).Fit(Train);
+        Captioner = Ml.Transforms.StreamCaptioner(cap, TextEmbed.Vocabulary).Fit(Train);
     }
 
     public MLContext Ml { get; }
@@ -33,11 +33,12 @@ public sealed class GlamFixture
     public TextEmbedTransformer TextEmbed { get; }
     public StreamCaptionerTransformer Captioner { get; }
 
+    /// <summary>The trainer with this fixture's fitted TextEmbed and captioner.</summary>
+    public MirrorGanTrainer Trainer(MirrorGanTrainerOptions options) => Ml.Transforms.MirrorGan(options, TextEmbed, Captioner);
+
     /// <summary>One 64-px stage, a few channels: a step takes milliseconds.</summary>
     public MirrorGanTrainerOptions Options(int iterations) => new()
     {
-        TextEmbed = TextEmbed,
-        StreamCaptioner = Captioner,
         Network = new GlamNetworkOptions { Stages = 1, GeneratorDim = 4, DiscriminatorDim = 4, ResidualBlocks = 1, ZDim = 8, ConditionDim = 8 },
         BatchSize = 4,
         Iterations = iterations,
@@ -49,6 +50,12 @@ public sealed class GlamFixture
         Device = "cpu",
         Seed = 3,
     };
+}
+
+internal static class FittedChains
+{
+    /// <summary>The generator of a chain the trainer returned.</summary>
+    public static MirrorGanTransformer Generator(this TransformerChain<ITransformer> chain) => chain.OfType<MirrorGanTransformer>().Single();
 }
 
 /// <summary>Collects reports synchronously (<see cref="Progress{T}"/> posts them to the thread pool).</summary>

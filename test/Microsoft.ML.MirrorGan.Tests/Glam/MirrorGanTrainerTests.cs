@@ -17,21 +17,20 @@ public class MirrorGanTrainerTests : IClassFixture<GlamFixture>
         var straight = _f.Options(4);
         var all = new ListProgress<MirrorGanProgress>();
         straight.Progress = all;
-        _f.Ml.Transforms.MirrorGan(straight).Fit(_f.Train);
+        _f.Trainer(straight).Fit(_f.Train);
 
         var first = _f.Options(2);
         first.CheckpointFolder = dir.Path;
-        _f.Ml.Transforms.MirrorGan(first).Fit(_f.Train);
+        _f.Trainer(first).Fit(_f.Train);
         var second = _f.Options(4);
         second.CheckpointFolder = dir.Path;
         second.Resume = true;
         var resumed = new ListProgress<MirrorGanProgress>();
         second.Progress = resumed;
-        var trainer = _f.Ml.Transforms.MirrorGan(second);
+        var trainer = _f.Trainer(second);
         trainer.Fit(_f.Train);
 
         Assert.Equal(new[] { 3, 4 }, resumed.Items.Select(p => p.Iteration));
-        Assert.Equal(4, trainer.CompletedIterations);
         for (int k = 0; k < 2; k++)
         {
             var a = all.Items[2 + k];
@@ -49,7 +48,7 @@ public class MirrorGanTrainerTests : IClassFixture<GlamFixture>
         var o = _f.Options(5);
         o.CheckpointFolder = dir.Path;
         o.CheckpointEvery = 1;
-        var trainer = _f.Ml.Transforms.MirrorGan(o);
+        var trainer = _f.Trainer(o);
         int calls = 0;
         trainer.LossHook = (name, t) => name == "stream" && ++calls == 3 ? t * double.NaN : t;
         var e = Assert.Throws<NonFiniteLossException>(() => trainer.Fit(_f.Train));
@@ -68,7 +67,7 @@ public class MirrorGanTrainerTests : IClassFixture<GlamFixture>
         again.Resume = true;
         var progress = new ListProgress<MirrorGanProgress>();
         again.Progress = progress;
-        _f.Ml.Transforms.MirrorGan(again).Fit(_f.Train);
+        _f.Trainer(again).Fit(_f.Train);
         Assert.Equal(new[] { 3 }, progress.Items.Select(p => p.Iteration));
     }
 
@@ -82,7 +81,7 @@ public class MirrorGanTrainerTests : IClassFixture<GlamFixture>
         o.CheckpointEvery = 0;
         o.CancellationToken = cts.Token;
         o.Progress = new ListProgress<MirrorGanProgress>(p => { if (p.Iteration == 2) cts.Cancel(); });
-        Assert.ThrowsAny<OperationCanceledException>(() => _f.Ml.Transforms.MirrorGan(o).Fit(_f.Train));
+        Assert.ThrowsAny<OperationCanceledException>(() => _f.Trainer(o).Fit(_f.Train));
         Assert.True(File.Exists(Path.Combine(dir.Path, "checkpoint.bin")));
         Assert.Empty(Directory.GetFiles(dir.Path, "*.tmp"));
     }
@@ -93,7 +92,7 @@ public class MirrorGanTrainerTests : IClassFixture<GlamFixture>
         using var dir = TestPaths.NewTempDir();
         var o = _f.Options(2);
         o.CheckpointFolder = dir.Path;
-        _f.Ml.Transforms.MirrorGan(o).Fit(_f.Train);
+        _f.Trainer(o).Fit(_f.Train);
         string path = Path.Combine(dir.Path, "checkpoint.bin");
         var before = File.ReadAllBytes(path);
 
@@ -103,7 +102,7 @@ public class MirrorGanTrainerTests : IClassFixture<GlamFixture>
         GlamCheckpoint.StreamWrapper = s => new FailingStream(s, failAfter: before.Length / 2);
         try
         {
-            Assert.Throws<IOException>(() => _f.Ml.Transforms.MirrorGan(more).Fit(_f.Train));
+            Assert.Throws<IOException>(() => _f.Trainer(more).Fit(_f.Train));
         }
         finally
         {
@@ -119,8 +118,8 @@ public class MirrorGanTrainerTests : IClassFixture<GlamFixture>
         var plain = _f.Options(3);
         var recalibrated = _f.Options(3);
         recalibrated.EmaBatchNormBatches = 4;
-        var a = _f.Ml.Transforms.MirrorGan(plain).Fit(_f.Train).Generator;
-        var b = _f.Ml.Transforms.MirrorGan(recalibrated).Fit(_f.Train).Generator;
+        var a = _f.Trainer(plain).Fit(_f.Train).Generator().Generator;
+        var b = _f.Trainer(recalibrated).Fit(_f.Train).Generator().Generator;
         foreach (var (x, y) in a.parameters().Zip(b.parameters()))
             Assert.True(x.allclose(y, 0, 0));
         var buffers = a.named_buffers().Zip(b.named_buffers()).Where(p => p.First.name.EndsWith("running_mean", StringComparison.Ordinal)).ToList();
@@ -137,7 +136,7 @@ public class MirrorGanTrainerTests : IClassFixture<GlamFixture>
         o.SampleFolder = dir.Path;
         o.SampleEvery = 1;
         o.SampleCaptions = 3;
-        _f.Ml.Transforms.MirrorGan(o).Fit(_f.Train);
+        _f.Trainer(o).Fit(_f.Train);
         var files = Directory.GetFiles(dir.Path, "samples_*.png").Select(Path.GetFileName).OrderBy(x => x).ToArray();
         Assert.Equal(new[] { "samples_000001.png", "samples_000002.png" }, files);
         using var img = MLImage.CreateFromFile(Path.Combine(dir.Path, files[0]!));
@@ -156,8 +155,7 @@ public class MirrorGanTrainerTests : IClassFixture<GlamFixture>
             new CaptionImage("a zebra", Microsoft.ML.MirrorGan.Data.RgbImage.FromRgb(32, 32, new byte[32 * 32 * 3])),
             new CaptionImage("two zebras", Microsoft.ML.MirrorGan.Data.RgbImage.FromRgb(32, 32, new byte[32 * 32 * 3])),
         }));
-        o.StreamCaptioner = other;
-        var e = Assert.ThrowsAny<Exception>(() => _f.Ml.Transforms.MirrorGan(o).Fit(_f.Train));
+        var e = Assert.ThrowsAny<Exception>(() => _f.Ml.Transforms.MirrorGan(o, _f.TextEmbed, other));
         Assert.Contains("vocabular", e.Message, StringComparison.OrdinalIgnoreCase);
     }
 
@@ -165,8 +163,6 @@ public class MirrorGanTrainerTests : IClassFixture<GlamFixture>
     public void Without_TextEmbed_and_captioner_the_trainer_fits_both_first_with_a_shared_vocabulary()
     {
         var o = _f.Options(1);
-        o.TextEmbed = null;
-        o.StreamCaptioner = null;
         o.TextEmbedOptions = new Microsoft.ML.MirrorGan.Stem.TextEmbedOptions
         {
             EmbeddingSize = 8, HiddenSize = 4, MaxWords = 12, BatchSize = 8, Backbone = "small-cnn:32:4", ImageSize = 32, Epochs = 1, Device = "cpu",
@@ -178,13 +174,17 @@ public class MirrorGanTrainerTests : IClassFixture<GlamFixture>
         cap.HiddenSize = 8;
         cap.Epochs = 1;
         o.StreamCaptionerOptions = cap;
-        var trainer = _f.Ml.Transforms.MirrorGan(o);
-        var generator = trainer.Fit(_f.Train);
-        Assert.NotNull(trainer.TextEmbed);
-        Assert.NotNull(trainer.StreamCaptioner);
-        Assert.Equal(trainer.TextEmbed!.Vocabulary.Fingerprint, trainer.StreamCaptioner!.Vocabulary.Fingerprint);
-        Assert.Equal(8, generator.TextDim);
-        Assert.Equal(1, trainer.CompletedIterations);
+        var chain = _f.Ml.Transforms.MirrorGan(o).Fit(_f.Train);
+        var parts = chain.ToArray();
+        Assert.Equal(3, parts.Length);
+        var text = Assert.IsType<Microsoft.ML.MirrorGan.Stem.TextEmbedTransformer>(parts[0]);
+        Assert.Equal(8, Assert.IsType<MirrorGanTransformer>(parts[1]).TextDim);
+        var captioner = Assert.IsType<Microsoft.ML.MirrorGan.Captioning.StreamCaptionerTransformer>(parts[2]);
+        Assert.Equal(text.Vocabulary.Fingerprint, captioner.Vocabulary.Fingerprint);
+        Assert.Equal("GeneratedImage", captioner.ImageColumnName);
+        // The caller's options are not changed by the fit (the trainer fits copies with its own seed and columns).
+        Assert.Null(o.TextEmbedOptions.Seed);
+        Assert.Same(cap, o.StreamCaptionerOptions);
     }
 
     private sealed class CaptionImage

@@ -42,9 +42,8 @@ public class MirrorGanTransformerTests : IClassFixture<GlamFixture>
         o.Network = o.Network with { InitStageAttention = initStageAttention };
         o.StandardizeSentence = standardize;
         o.Columns = new MirrorGanColumns { Seed = "Seed", Pixels = "GeneratedPixels" };
-        var trainer = _f.Ml.Transforms.MirrorGan(o);
-        var generator = trainer.Fit(_f.Train);
-        return (trainer.Chain(generator), trainer);
+        var trainer = _f.Trainer(o);
+        return (trainer.Fit(_f.Train), trainer);
     }
 
     [Fact]
@@ -133,7 +132,7 @@ public class MirrorGanTransformerTests : IClassFixture<GlamFixture>
     public void A_row_without_words_fails_naming_the_row_and_column()
     {
         var o = _f.Options(1);
-        var generator = _f.Ml.Transforms.MirrorGan(o).Fit(_f.Train);
+        var generator = _f.Trainer(o).Fit(_f.Train).Generator();
         var features = new[] { new Features { WordFeatures = new float[generator.TextDim * generator.MaxWords], SentenceFeature = new float[generator.TextDim], WordCount = 0 } };
         var schema = Microsoft.ML.Data.SchemaDefinition.Create(typeof(Features));
         schema["WordFeatures"].ColumnType = new VectorDataViewType(NumberDataViewType.Single, generator.TextDim * generator.MaxWords);

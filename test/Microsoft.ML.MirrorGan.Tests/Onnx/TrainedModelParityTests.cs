@@ -30,7 +30,6 @@ public class TrainedModelParityTests
         o.HiddenSize = 24;
         o.Epochs = 4;
         o.BatchSize = 12;
-        o.Vocabulary = null;
         var captioner = ml.Transforms.StreamCaptioner(o).Fit(ml.Data.LoadFromEnumerable(StreamTestData.Rows(2)));
 
         manual_seed(9);

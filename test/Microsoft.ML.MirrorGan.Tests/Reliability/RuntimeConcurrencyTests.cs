@@ -74,8 +74,8 @@ public class RuntimeTorchConcurrencyTests : IClassFixture<GlamFixture>
         if (_loaded is { } l && ReferenceEquals(l.For, _f)) return l.Chain;
         var o = _f.Options(2);
         o.Columns = new MirrorGanColumns { Seed = "Seed", Pixels = "GeneratedPixels" };
-        var trainer = _f.Ml.Transforms.MirrorGan(o);
-        var chain = trainer.Chain(trainer.Fit(_f.Train));
+        var trainer = _f.Trainer(o);
+        var chain = trainer.Fit(_f.Train);
         using var dir = TestPaths.NewTempDir();
         _f.Ml.Model.Save(chain, _f.Ml.Data.LoadFromEnumerable(Prompts(0)).Schema, dir.File("model.zip"));
         var loaded = _f.Ml.Model.Load(dir.File("model.zip"), out _);

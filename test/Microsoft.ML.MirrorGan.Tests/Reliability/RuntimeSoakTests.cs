@@ -36,14 +36,14 @@ public class RuntimeSoakTests : IClassFixture<GlamFixture>
         var o = _f.Options(100);
         o.Columns = new MirrorGanColumns { Seed = "Seed", Pixels = "GeneratedPixels" };
         o.ReportEvery = 25;
-        o.Progress = new ListProgress<MirrorGanProgress>(p =>
+        var reports = new ListProgress<MirrorGanProgress>(p =>
         {
             if (p.Iteration == 25) trainWarm = Rss();
             if (p.Iteration == 100) trainEnd = Rss();
         });
-        var trainer = _f.Ml.Transforms.MirrorGan(o);
-        var chain = trainer.Chain(trainer.Fit(_f.Train));
-        Assert.Equal(100, trainer.CompletedIterations);
+        o.Progress = reports;
+        var chain = _f.Trainer(o).Fit(_f.Train);
+        Assert.Equal(100, reports.Items.Last().Iteration);
 
         var engine = _f.Ml.Model.CreatePredictionEngine<MirrorGanTransformerTests.Prompt, MirrorGanTransformerTests.Generated>(chain);
         string[] captions = { "a small red circle on the left on a white background", "a large blue square at the top on a black background" };

@@ -15,7 +15,7 @@ public class StreamCaptionerTests
         public void Report(StreamProgress value) => Reports.Add(value);
     }
 
-    private static StreamCaptionerOptions Options(Collect? progress = null, Vocabulary? vocabulary = null)
+    private static StreamCaptionerOptions Options(Collect? progress = null)
     {
         var o = StreamCaptionerOptions.Tiny();
         o.ImageSize = StreamTestData.Size;
@@ -27,7 +27,6 @@ public class StreamCaptionerTests
         o.LearningRate = 5e-3;
         o.ReportEvery = 1;
         o.Progress = progress;
-        o.Vocabulary = vocabulary;
         return o;
     }
 
@@ -70,9 +69,9 @@ public class StreamCaptionerTests
 
         var ml = new MLContext(seed: 2);
         var given = Vocabulary.Build(StreamTestData.Rows(1).Select(r => r.Caption).Append("an extra word list"));
-        var o = Options(vocabulary: given);
+        var o = Options();
         o.Epochs = 1;
-        var m2 = ml.Transforms.StreamCaptioner(o).Fit(ml.Data.LoadFromEnumerable(StreamTestData.Rows(1)));
+        var m2 = ml.Transforms.StreamCaptioner(o, given).Fit(ml.Data.LoadFromEnumerable(StreamTestData.Rows(1)));
         Assert.Equal(given.Fingerprint, m2.Vocabulary.Fingerprint);
         Assert.Equal(given.Count, m2.Network.Decoder.VocabularySize);
     }
