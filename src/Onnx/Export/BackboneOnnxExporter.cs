@@ -13,6 +13,12 @@ namespace Microsoft.ML.MirrorGan.Onnx;
 /// </summary>
 internal static class BackboneOnnxExporter
 {
+    /// <summary>
+    /// What the emitted trunk leaves out on purpose; the encoders that embed a trunk add this to their own list.
+    /// </summary>
+    public static IReadOnlyList<ExportExemption> Unexported { get; } =
+        ExportExemption.BatchNormStepCounters;   // the small CNN's BatchNorm2d (frozen trunks hold no counters)
+
     /// <summary>The trunk's outputs: the region map (B×C×H×W) and the pooled global feature (B×C′).</summary>
     public readonly record struct Outputs(string Regions, string Global, long RegionHeight, long RegionWidth);
 

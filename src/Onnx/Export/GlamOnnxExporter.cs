@@ -20,6 +20,13 @@ namespace Microsoft.ML.MirrorGan.Onnx;
 /// </summary>
 public static class GlamOnnxExporter
 {
+    /// <summary>
+    /// What the graph leaves out of a generator (<c>MirrorGanGeneratorNet</c>: CA, the cascade and the sentence
+    /// statistics) on purpose; the coverage tests check that every other registered tensor is read.
+    /// </summary>
+    internal static IReadOnlyList<ExportExemption> Unexported { get; } =
+        ExportExemption.BatchNormStepCounters;   // the init stage's BatchNorm1d and every up/residual BatchNorm2d
+
     /// <summary>Serialises CA + generator (evaluation mode: BatchNorm running statistics) as ONNX bytes.</summary>
     /// <param name="ca">The conditioning augmentation the generator was trained with.</param>
     /// <param name="generator">The generator cascade.</param>

@@ -11,7 +11,15 @@ namespace Microsoft.ML.MirrorGan.Onnx.Graph;
 /// </summary>
 internal static class TorchOnnxOps
 {
-    public static float[] Values(Tensor t) => t.detach().cpu().contiguous().to_type(ScalarType.Float32).data<float>().ToArray();
+    /// <summary>
+    /// A tensor's values as floats: the one way exporters read weights, so it also tells an open
+    /// <see cref="ExportCoverage"/> recording which registered tensors reached the graph.
+    /// </summary>
+    public static float[] Values(Tensor t)
+    {
+        ExportCoverage.Read(t);
+        return t.detach().cpu().contiguous().to_type(ScalarType.Float32).data<float>().ToArray();
+    }
 
     public static string Linear(OnnxGraphBuilder g, Linear layer, string x)
     {
