@@ -25,6 +25,15 @@ public static class ImageBackbones
         lock (Factories) Factories[prefix] = factory ?? throw new ArgumentNullException(nameof(factory));
     }
 
+    /// <summary>The kind prefixes a factory is registered for (tests check each one's ONNX export).</summary>
+    internal static IReadOnlyList<string> Prefixes
+    {
+        get
+        {
+            lock (Factories) return Factories.Keys.ToArray();
+        }
+    }
+
     /// <summary>Creates the trunk described by <paramref name="kind"/> (e.g. <c>small-cnn:64:32</c>).</summary>
     public static ImageBackbone Create(string kind)
     {
