@@ -2,11 +2,11 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using Microsoft.ML.Data;
-using Microsoft.ML.MirrorGan.Captioning;
+using Microsoft.ML.MirrorGan.StreamCaptioner;
 using Microsoft.ML.MirrorGan.Data;
 using Microsoft.ML.MirrorGan.Evaluation;
 using Microsoft.ML.MirrorGan.Imaging;
-using Microsoft.ML.MirrorGan.Stem;
+using Microsoft.ML.MirrorGan.TextEmbed;
 
 namespace Microsoft.ML.MirrorGan.QuickStart;
 

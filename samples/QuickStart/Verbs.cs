@@ -1,10 +1,10 @@
 using Microsoft.ML.Data;
-using Microsoft.ML.MirrorGan.Captioning;
+using Microsoft.ML.MirrorGan.StreamCaptioner;
 using Microsoft.ML.MirrorGan.Evaluation;
 using Microsoft.ML.MirrorGan.Imaging;
 using Microsoft.ML.MirrorGan.Onnx.Evaluation;
 using Microsoft.ML.MirrorGan.Onnx.Import;
-using Microsoft.ML.MirrorGan.Stem;
+using Microsoft.ML.MirrorGan.TextEmbed;
 
 namespace Microsoft.ML.MirrorGan.QuickStart;
 
@@ -90,7 +90,7 @@ internal static class Verbs
         else notes.Add("Inception Score: Shapes has no built-in classifier; pass --classifier model.onnx (e.g. an exported Inception-v3)");
         // The independent judge captioner ships with the Shapes text side; the chain's own captioner only gives self-consistency.
         string judgePath = Path.Combine(TrainJob.ShippedShapesTextSide, TrainJob.JudgeFile);
-        var judge = s.Dataset == "shapes" && File.Exists(judgePath) ? (Captioning.StreamCaptionerTransformer)ml.Model.Load(judgePath, out _) : null;
+        var judge = s.Dataset == "shapes" && File.Exists(judgePath) ? (StreamCaptioner.StreamCaptionerTransformer)ml.Model.Load(judgePath, out _) : null;
         if (s.Dataset == "shapes" && judge is null) notes.Add($"independent re-caption skipped: no judge captioner at {judgePath}");
         var metrics = Evaluation.Run(ml, chain, s.Dataset, s.Seed, Path.GetDirectoryName(Path.GetFullPath(s.Output))!, writeGallery: false, quality, judge);
         var report = new Dictionary<string, object>

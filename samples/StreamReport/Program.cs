@@ -4,7 +4,7 @@
 //   dotnet run --project samples/StreamReport -c Release -- fashion [seconds]
 using System.Diagnostics;
 using Microsoft.ML;
-using Microsoft.ML.MirrorGan.Captioning;
+using Microsoft.ML.MirrorGan.StreamCaptioner;
 using Microsoft.ML.MirrorGan.Data;
 using Microsoft.ML.MirrorGan.Evaluation;
 using Microsoft.ML.MirrorGan.Imaging;

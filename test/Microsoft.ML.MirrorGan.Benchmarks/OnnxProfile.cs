@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Microsoft.ML.MirrorGan.Glam;
 using Microsoft.ML.MirrorGan.Onnx;
-using Microsoft.ML.MirrorGan.Stem;
+using Microsoft.ML.MirrorGan.TextEmbed;
 using Microsoft.ML.OnnxRuntime;
 using static Microsoft.ML.MirrorGan.Onnx.MirrorGanOnnxNames;
 

@@ -7,7 +7,7 @@ using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using Microsoft.ML.MirrorGan.Backbones;
 using Microsoft.ML.MirrorGan.Glam;
 using Microsoft.ML.MirrorGan.Onnx;
-using Microsoft.ML.MirrorGan.Stem;
+using Microsoft.ML.MirrorGan.TextEmbed;
 using Microsoft.ML.MirrorGan.Text;
 using TorchSharp;
 using static TorchSharp.torch;

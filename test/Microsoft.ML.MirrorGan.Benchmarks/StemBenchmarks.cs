@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Microsoft.ML.MirrorGan.Data;
 using Microsoft.ML.MirrorGan.Evaluation;
-using Microsoft.ML.MirrorGan.Stem;
+using Microsoft.ML.MirrorGan.TextEmbed;
 
 namespace Microsoft.ML.MirrorGan.Benchmarks;
 

@@ -6,10 +6,10 @@
 // each reported iteration so the killing test can catch it mid-run; it changes nothing in the arithmetic.
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using Microsoft.ML.MirrorGan.Captioning;
+using Microsoft.ML.MirrorGan.StreamCaptioner;
 using Microsoft.ML.MirrorGan.Data;
 using Microsoft.ML.MirrorGan.Glam;
-using Microsoft.ML.MirrorGan.Stem;
+using Microsoft.ML.MirrorGan.TextEmbed;
 using static System.Globalization.CultureInfo;
 
 internal static class GlamTrainVerb

@@ -1,7 +1,7 @@
 using Google.Protobuf;
 using Microsoft.ML.MirrorGan.Glam;
 using Microsoft.ML.MirrorGan.Onnx.Graph;
-using Microsoft.ML.MirrorGan.Stem;
+using Microsoft.ML.MirrorGan.TextEmbed;
 using TorchSharp.Modules;
 using static Microsoft.ML.MirrorGan.Onnx.Graph.OnnxGraphBuilder;
 using static Microsoft.ML.MirrorGan.Onnx.MirrorGanOnnxNames;

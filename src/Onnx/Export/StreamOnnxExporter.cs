@@ -1,5 +1,5 @@
 using Google.Protobuf;
-using Microsoft.ML.MirrorGan.Captioning;
+using Microsoft.ML.MirrorGan.StreamCaptioner;
 using Microsoft.ML.MirrorGan.Onnx.Graph;
 using TorchSharp.Modules;
 using static Microsoft.ML.MirrorGan.Onnx.Graph.OnnxGraphBuilder;

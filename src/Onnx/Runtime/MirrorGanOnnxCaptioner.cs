@@ -1,4 +1,4 @@
-using Microsoft.ML.MirrorGan.Captioning;
+using Microsoft.ML.MirrorGan.StreamCaptioner;
 using Microsoft.ML.MirrorGan.Text;
 using static Microsoft.ML.MirrorGan.Onnx.MirrorGanOnnxNames;
 

@@ -1,4 +1,4 @@
-using Microsoft.ML.MirrorGan.Captioning;
+using Microsoft.ML.MirrorGan.StreamCaptioner;
 
 namespace Microsoft.ML.MirrorGan.Onnx;
 

@@ -1,5 +1,5 @@
 using Microsoft.ML.Data;
-using Microsoft.ML.MirrorGan.Captioning;
+using Microsoft.ML.MirrorGan.StreamCaptioner;
 using Microsoft.ML.Runtime;
 
 namespace Microsoft.ML.MirrorGan.Onnx;

@@ -1,6 +1,6 @@
-using Microsoft.ML.MirrorGan.Captioning;
+using Microsoft.ML.MirrorGan.StreamCaptioner;
 using Microsoft.ML.MirrorGan.Data;
-using Microsoft.ML.MirrorGan.Stem;
+using Microsoft.ML.MirrorGan.TextEmbed;
 using Microsoft.ML.MirrorGan.Text;
 
 namespace Microsoft.ML.MirrorGan.Evaluation;

@@ -1,5 +1,5 @@
 using Microsoft.ML.Data;
-using Microsoft.ML.MirrorGan.Stem;
+using Microsoft.ML.MirrorGan.TextEmbed;
 
 namespace Microsoft.ML.MirrorGan.Evaluation;
 

@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 using Microsoft.ML.MirrorGan.Data;
-using Microsoft.ML.MirrorGan.Stem;
+using Microsoft.ML.MirrorGan.TextEmbed;
 
 namespace Microsoft.ML.MirrorGan.Evaluation;
 

@@ -1,5 +1,5 @@
-using Microsoft.ML.MirrorGan.Captioning;
-using Microsoft.ML.MirrorGan.Stem;
+using Microsoft.ML.MirrorGan.StreamCaptioner;
+using Microsoft.ML.MirrorGan.TextEmbed;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -1,6 +1,6 @@
 using Microsoft.ML.Data;
 using Microsoft.ML.MirrorGan.Imaging;
-using Microsoft.ML.MirrorGan.Stem;
+using Microsoft.ML.MirrorGan.TextEmbed;
 using TorchSharp;
 using static TorchSharp.torch;
 

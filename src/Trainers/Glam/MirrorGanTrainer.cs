@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Microsoft.ML.Data;
-using Microsoft.ML.MirrorGan.Captioning;
-using Microsoft.ML.MirrorGan.Stem;
+using Microsoft.ML.MirrorGan.StreamCaptioner;
+using Microsoft.ML.MirrorGan.TextEmbed;
 using Microsoft.ML.Runtime;
 using Microsoft.ML.Transforms.Image;
 using TorchSharp;

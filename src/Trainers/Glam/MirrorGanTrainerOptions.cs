@@ -1,5 +1,5 @@
-using Microsoft.ML.MirrorGan.Captioning;
-using Microsoft.ML.MirrorGan.Stem;
+using Microsoft.ML.MirrorGan.StreamCaptioner;
+using Microsoft.ML.MirrorGan.TextEmbed;
 
 namespace Microsoft.ML.MirrorGan.Glam;
 
@@ -19,7 +19,7 @@ public sealed class MirrorGanTrainerOptions
     /// <summary>Class column (Int32), only read when the trainer fits <c>TextEmbed</c> itself (same-class masking); null: none.</summary>
     public string? ClassIdColumnName { get; set; } = "ClassId";
 
-    /// <summary>Options for fitting <c>TextEmbed</c> when the trainer is not given a fitted one (default <see cref="Stem.TextEmbedOptions.Tiny"/>).</summary>
+    /// <summary>Options for fitting <c>TextEmbed</c> when the trainer is not given a fitted one (default <see cref="TextEmbed.TextEmbedOptions.Tiny"/>).</summary>
     public TextEmbedOptions? TextEmbedOptions { get; set; }
 
     /// <summary>Options for fitting the captioner when the trainer is not given a fitted one (its vocabulary is always TextEmbed's).</summary>
@@ -143,8 +143,8 @@ public sealed class MirrorGanTrainerOptions
         EmaDecay = 0.995,
         EmaWarmup = true,
         EmaBatchNormBatches = 64,
-        TextEmbedOptions = Stem.TextEmbedOptions.Tiny(),
-        StreamCaptionerOptions = Captioning.StreamCaptionerOptions.Tiny(),
+        TextEmbedOptions = TextEmbed.TextEmbedOptions.Tiny(),
+        StreamCaptionerOptions = StreamCaptioner.StreamCaptionerOptions.Tiny(),
         CheckpointEvery = 500,
         SampleEvery = 500,
     };
@@ -154,8 +154,8 @@ public sealed class MirrorGanTrainerOptions
     {
         Network = new GlamNetworkOptions { Stages = 3, GeneratorDim = 32, DiscriminatorDim = 64, ResidualBlocks = 2, ZDim = 100, ConditionDim = 100 },
         BatchSize = 12,
-        TextEmbedOptions = Stem.TextEmbedOptions.Cub(),
-        StreamCaptionerOptions = Captioning.StreamCaptionerOptions.Cub(),
+        TextEmbedOptions = TextEmbed.TextEmbedOptions.Cub(),
+        StreamCaptionerOptions = StreamCaptioner.StreamCaptionerOptions.Cub(),
     };
 
     /// <summary>COCO sizes as AttnGAN's coco config (MirrorGAN's are unpublished): GF 48, DF 96, R 3, batch 14, 3 stages.</summary>
@@ -163,8 +163,8 @@ public sealed class MirrorGanTrainerOptions
     {
         Network = new GlamNetworkOptions { Stages = 3, GeneratorDim = 48, DiscriminatorDim = 96, ResidualBlocks = 3, ZDim = 100, ConditionDim = 100 },
         BatchSize = 14,
-        TextEmbedOptions = Stem.TextEmbedOptions.Coco(),
-        StreamCaptionerOptions = Captioning.StreamCaptionerOptions.Coco(),
+        TextEmbedOptions = TextEmbed.TextEmbedOptions.Coco(),
+        StreamCaptionerOptions = StreamCaptioner.StreamCaptionerOptions.Coco(),
     };
 
     // The trainer keeps a copy, so a caller changing the options after creating one does not change what it fits.

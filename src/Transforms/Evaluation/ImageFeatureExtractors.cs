@@ -1,4 +1,4 @@
-using Microsoft.ML.MirrorGan.Stem;
+using Microsoft.ML.MirrorGan.TextEmbed;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.MirrorGan.Evaluation;

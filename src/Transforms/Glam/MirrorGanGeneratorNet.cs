@@ -1,4 +1,4 @@
-using Microsoft.ML.MirrorGan.Stem;
+using Microsoft.ML.MirrorGan.TextEmbed;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -72,7 +72,7 @@ public static class PyTorchNameMaps
     }
 
     /// <summary>
-    /// <see cref="Stem.DamsmImageEncoder"/> name (Inception-v3 backbone) → <c>CNN_ENCODER</c> name: the original keeps
+    /// <see cref="TextEmbed.DamsmImageEncoder"/> name (Inception-v3 backbone) → <c>CNN_ENCODER</c> name: the original keeps
     /// torchvision's Inception layers as direct attributes (<c>Conv2d_1a_3x3.conv.weight</c>, <c>Mixed_6e.branch1x1.bn.running_mean</c>),
     /// so only the <c>backbone.</c> prefix goes; <c>emb_features</c> and <c>emb_cnn_code</c> keep their names.
     /// </summary>
@@ -81,19 +81,19 @@ public static class PyTorchNameMaps
         : name.StartsWith("emb_features.", StringComparison.Ordinal) || name.StartsWith("emb_cnn_code.", StringComparison.Ordinal) ? name
         : throw new InvalidOperationException($"DamsmImageEncoder parameter '{name}' has no counterpart in CNN_ENCODER (name map incomplete).");
 
-    /// <summary><see cref="Glam.GlamGenerator"/> name → <c>G_NET</c> name (<c>ca_net.fc</c> maps to <see cref="Stem.ConditioningAugmentation"/>'s <c>fc</c>).</summary>
+    /// <summary><see cref="Glam.GlamGenerator"/> name → <c>G_NET</c> name (<c>ca_net.fc</c> maps to <see cref="TextEmbed.ConditioningAugmentation"/>'s <c>fc</c>).</summary>
     public static string GeneratorName(string name) => Map(Generator, name, "GlamGenerator");
 
-    /// <summary><see cref="Stem.ConditioningAugmentation"/> name → <c>G_NET</c> name.</summary>
+    /// <summary><see cref="TextEmbed.ConditioningAugmentation"/> name → <c>G_NET</c> name.</summary>
     public static string ConditioningName(string name) => "ca_net." + name;
 
-    /// <summary><see cref="Stem.TextEncoder"/> name → <c>RNN_ENCODER</c> name (identical: <c>encoder</c>, <c>rnn</c>).</summary>
+    /// <summary><see cref="TextEmbed.TextEncoder"/> name → <c>RNN_ENCODER</c> name (identical: <c>encoder</c>, <c>rnn</c>).</summary>
     public static string TextEncoderName(string name) => name;
 
-    /// <summary><see cref="Captioning.StreamDecoder"/> name → <c>CAPTION_RNN</c> name (identical: <c>embed</c>, <c>lstm</c>, <c>linear</c>).</summary>
+    /// <summary><see cref="StreamCaptioner.StreamDecoder"/> name → <c>CAPTION_RNN</c> name (identical: <c>embed</c>, <c>lstm</c>, <c>linear</c>).</summary>
     public static string StreamDecoderName(string name) => name;
 
-    /// <summary><see cref="Captioning.StreamEncoder"/> name (ResNet backbone) → <c>CAPTION_CNN</c> name (<c>resnet.N</c> = torchvision's children).</summary>
+    /// <summary><see cref="StreamCaptioner.StreamEncoder"/> name (ResNet backbone) → <c>CAPTION_CNN</c> name (<c>resnet.N</c> = torchvision's children).</summary>
     public static string StreamEncoderName(string name) => Map(StreamEncoder, name, "StreamEncoder");
 
     private static string Map((Regex From, string To)[] table, string name, string what)

@@ -1,9 +1,9 @@
 using System.Text.Json;
-using Microsoft.ML.MirrorGan.Captioning;
+using Microsoft.ML.MirrorGan.StreamCaptioner;
 using Microsoft.ML.MirrorGan.Data;
 using Microsoft.ML.MirrorGan.Evaluation;
 using Microsoft.ML.MirrorGan.Imaging;
-using Microsoft.ML.MirrorGan.Stem;
+using Microsoft.ML.MirrorGan.TextEmbed;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.MirrorGan.Tests.Data;

@@ -1,7 +1,7 @@
 using Microsoft.ML.MirrorGan.Backbones;
 using Microsoft.ML.MirrorGan.Data;
 using Microsoft.ML.MirrorGan.Evaluation;
-using Microsoft.ML.MirrorGan.Stem;
+using Microsoft.ML.MirrorGan.TextEmbed;
 using Microsoft.ML.MirrorGan.Text;
 using TorchSharp;
 

@@ -1,7 +1,7 @@
 using Microsoft.ML.Data;
-using Microsoft.ML.MirrorGan.Captioning;
+using Microsoft.ML.MirrorGan.StreamCaptioner;
 using Microsoft.ML.MirrorGan.Glam;
-using Microsoft.ML.MirrorGan.Stem;
+using Microsoft.ML.MirrorGan.TextEmbed;
 
 namespace Microsoft.ML.MirrorGan.Tests.Foundation;
 

@@ -1,8 +1,8 @@
 using Microsoft.ML.MirrorGan.Backbones;
-using Microsoft.ML.MirrorGan.Captioning;
+using Microsoft.ML.MirrorGan.StreamCaptioner;
 using Microsoft.ML.MirrorGan.Evaluation;
 using Microsoft.ML.MirrorGan.Glam;
-using Microsoft.ML.MirrorGan.Stem;
+using Microsoft.ML.MirrorGan.TextEmbed;
 using TorchSharp;
 using static TorchSharp.torch;
 

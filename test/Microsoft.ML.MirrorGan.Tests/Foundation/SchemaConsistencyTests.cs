@@ -1,6 +1,6 @@
 using Microsoft.ML.Data;
 using Microsoft.ML.MirrorGan.Tests.Glam;
-using Microsoft.ML.MirrorGan.Tests.Captioning;
+using Microsoft.ML.MirrorGan.Tests.StreamCaptioner;
 
 namespace Microsoft.ML.MirrorGan.Tests.Foundation;
 

@@ -147,7 +147,7 @@ public class MirrorGanTrainerTests : IClassFixture<GlamFixture>
     public void A_captioner_with_another_vocabulary_fails_before_training()
     {
         var o = _f.Options(1);
-        var other = new MLContext(seed: 2).Transforms.StreamCaptioner(new Microsoft.ML.MirrorGan.Captioning.StreamCaptionerOptions
+        var other = new MLContext(seed: 2).Transforms.StreamCaptioner(new Microsoft.ML.MirrorGan.StreamCaptioner.StreamCaptionerOptions
         {
             Backbone = "small-cnn:16:8", ImageSize = 32, EmbedSize = 8, HiddenSize = 8, Epochs = 1, BatchSize = 4,
         }).Fit(_f.Ml.Data.LoadFromEnumerable(new[]
@@ -163,11 +163,11 @@ public class MirrorGanTrainerTests : IClassFixture<GlamFixture>
     public void Without_TextEmbed_and_captioner_the_trainer_fits_both_first_with_a_shared_vocabulary()
     {
         var o = _f.Options(1);
-        o.TextEmbedOptions = new Microsoft.ML.MirrorGan.Stem.TextEmbedOptions
+        o.TextEmbedOptions = new Microsoft.ML.MirrorGan.TextEmbed.TextEmbedOptions
         {
             EmbeddingSize = 8, HiddenSize = 4, MaxWords = 12, BatchSize = 8, Backbone = "small-cnn:32:4", ImageSize = 32, Epochs = 1, Device = "cpu",
         };
-        var cap = Microsoft.ML.MirrorGan.Captioning.StreamCaptionerOptions.Tiny();
+        var cap = Microsoft.ML.MirrorGan.StreamCaptioner.StreamCaptionerOptions.Tiny();
         cap.Backbone = "small-cnn:16:4";
         cap.ImageSize = 16;
         cap.EmbedSize = 8;
@@ -177,9 +177,9 @@ public class MirrorGanTrainerTests : IClassFixture<GlamFixture>
         var chain = _f.Ml.Transforms.MirrorGan(o).Fit(_f.Train);
         var parts = chain.ToArray();
         Assert.Equal(3, parts.Length);
-        var text = Assert.IsType<Microsoft.ML.MirrorGan.Stem.TextEmbedTransformer>(parts[0]);
+        var text = Assert.IsType<Microsoft.ML.MirrorGan.TextEmbed.TextEmbedTransformer>(parts[0]);
         Assert.Equal(8, Assert.IsType<MirrorGanTransformer>(parts[1]).TextDim);
-        var captioner = Assert.IsType<Microsoft.ML.MirrorGan.Captioning.StreamCaptionerTransformer>(parts[2]);
+        var captioner = Assert.IsType<Microsoft.ML.MirrorGan.StreamCaptioner.StreamCaptionerTransformer>(parts[2]);
         Assert.Equal(text.Vocabulary.Fingerprint, captioner.Vocabulary.Fingerprint);
         Assert.Equal("GeneratedImage", captioner.ImageColumnName);
         // The caller's options are not changed by the fit (the trainer fits copies with its own seed and columns).

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Microsoft.ML.MirrorGan.Backbones;
 using Microsoft.ML.MirrorGan.Import;
-using Microsoft.ML.MirrorGan.Stem;
+using Microsoft.ML.MirrorGan.TextEmbed;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
 

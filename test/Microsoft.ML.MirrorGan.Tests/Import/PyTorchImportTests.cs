@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Microsoft.ML.MirrorGan.Import;
-using Microsoft.ML.MirrorGan.Stem;
+using Microsoft.ML.MirrorGan.TextEmbed;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
 
@@ -132,7 +132,7 @@ public class PyTorchImportTests
         Assert.Equal(before.SentenceFeatures[0], after.SentenceFeatures[0]);
         Assert.False(loaded.Vocabulary.HasUnknownToken);
         ml.Model.Save(captioner, null, dir.File("stream.zip"));
-        var loadedCaptioner = (Microsoft.ML.MirrorGan.Captioning.StreamCaptionerTransformer)ml.Model.Load(dir.File("stream.zip"), out _);
+        var loadedCaptioner = (Microsoft.ML.MirrorGan.StreamCaptioner.StreamCaptionerTransformer)ml.Model.Load(dir.File("stream.zip"), out _);
         Assert.Equal(captioner.Vocabulary, loadedCaptioner.Vocabulary);
     }
 

@@ -1,10 +1,10 @@
 using Microsoft.ML.MirrorGan.Backbones;
-using Microsoft.ML.MirrorGan.Captioning;
+using Microsoft.ML.MirrorGan.StreamCaptioner;
 using Microsoft.ML.MirrorGan.Import;
 using Microsoft.ML.MirrorGan.Onnx;
 using Microsoft.ML.MirrorGan.Onnx.Graph;
 using Microsoft.ML.MirrorGan.Onnx.Import;
-using Microsoft.ML.MirrorGan.Stem;
+using Microsoft.ML.MirrorGan.TextEmbed;
 using SkiaSharp;
 using Xunit.Abstractions;
 using static Microsoft.ML.MirrorGan.Onnx.MirrorGanOnnxNames;

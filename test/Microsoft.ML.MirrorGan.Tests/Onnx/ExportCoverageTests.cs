@@ -1,9 +1,9 @@
 using Microsoft.ML.MirrorGan.Backbones;
-using Microsoft.ML.MirrorGan.Captioning;
+using Microsoft.ML.MirrorGan.StreamCaptioner;
 using Microsoft.ML.MirrorGan.Glam;
 using Microsoft.ML.MirrorGan.Onnx;
 using Microsoft.ML.MirrorGan.Onnx.Graph;
-using Microsoft.ML.MirrorGan.Stem;
+using Microsoft.ML.MirrorGan.TextEmbed;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
 

@@ -1,8 +1,8 @@
 using Microsoft.ML.MirrorGan.Backbones;
-using Microsoft.ML.MirrorGan.Captioning;
+using Microsoft.ML.MirrorGan.StreamCaptioner;
 using Microsoft.ML.MirrorGan.Glam;
 using Microsoft.ML.MirrorGan.Onnx;
-using Microsoft.ML.MirrorGan.Stem;
+using Microsoft.ML.MirrorGan.TextEmbed;
 using static Microsoft.ML.MirrorGan.Onnx.MirrorGanOnnxNames;
 using static Microsoft.ML.MirrorGan.Tests.Onnx.OrtTestRun;
 using static TorchSharp.torch;

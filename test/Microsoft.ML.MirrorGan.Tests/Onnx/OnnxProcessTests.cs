@@ -63,7 +63,7 @@ public class OnnxProcessTests : IClassFixture<OnnxTestModels>
         Assert.Equal(4, files.Length);
         using var dir = TestPaths.NewTempDir();
         // The mask-bug variant and a three-stage generator without attention maps too.
-        using var ca = new Microsoft.ML.MirrorGan.Stem.ConditioningAugmentation(10, 6);
+        using var ca = new Microsoft.ML.MirrorGan.TextEmbed.ConditioningAugmentation(10, 6);
         using var g = new Microsoft.ML.MirrorGan.Glam.GlamGenerator(ExportParityTests.TinyGenerator(stages: 3, maskBug: true));
         File.WriteAllBytes(dir.File("generator_bug.onnx"), GlamOnnxExporter.Export(ca, g));
         foreach (var f in files.Append(dir.File("generator_bug.onnx"))) Check(f);

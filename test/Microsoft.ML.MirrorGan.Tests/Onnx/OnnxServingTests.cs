@@ -1,6 +1,6 @@
 using Microsoft.ML.Data;
 using Microsoft.ML.MirrorGan.Onnx;
-using Microsoft.ML.MirrorGan.Tests.Captioning;
+using Microsoft.ML.MirrorGan.Tests.StreamCaptioner;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.MirrorGan.Tests.Onnx;

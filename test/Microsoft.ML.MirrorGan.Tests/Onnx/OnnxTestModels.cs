@@ -1,9 +1,9 @@
 using Microsoft.ML.MirrorGan.Backbones;
-using Microsoft.ML.MirrorGan.Captioning;
+using Microsoft.ML.MirrorGan.StreamCaptioner;
 using Microsoft.ML.MirrorGan.Glam;
 using Microsoft.ML.MirrorGan.Onnx;
-using Microsoft.ML.MirrorGan.Stem;
-using Microsoft.ML.MirrorGan.Tests.Captioning;
+using Microsoft.ML.MirrorGan.TextEmbed;
+using Microsoft.ML.MirrorGan.Tests.StreamCaptioner;
 using Microsoft.ML.MirrorGan.Text;
 using static TorchSharp.torch;
 

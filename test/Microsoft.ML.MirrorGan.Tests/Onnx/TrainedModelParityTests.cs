@@ -1,10 +1,10 @@
 using Microsoft.ML.Data;
-using Microsoft.ML.MirrorGan.Captioning;
+using Microsoft.ML.MirrorGan.StreamCaptioner;
 using Microsoft.ML.MirrorGan.Glam;
 using Microsoft.ML.MirrorGan.Onnx;
-using Microsoft.ML.MirrorGan.Stem;
-using Microsoft.ML.MirrorGan.Tests.Captioning;
-using Microsoft.ML.MirrorGan.Tests.Stem;
+using Microsoft.ML.MirrorGan.TextEmbed;
+using Microsoft.ML.MirrorGan.Tests.StreamCaptioner;
+using Microsoft.ML.MirrorGan.Tests.TextEmbed;
 using static Microsoft.ML.MirrorGan.Onnx.MirrorGanOnnxNames;
 using static Microsoft.ML.MirrorGan.Tests.Onnx.OrtTestRun;
 using static TorchSharp.torch;

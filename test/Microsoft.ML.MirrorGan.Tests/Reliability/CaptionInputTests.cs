@@ -1,8 +1,8 @@
 using Microsoft.ML.Data;
 using Microsoft.ML.MirrorGan.Onnx;
-using Microsoft.ML.MirrorGan.Stem;
+using Microsoft.ML.MirrorGan.TextEmbed;
 using Microsoft.ML.MirrorGan.Tests.Onnx;
-using Microsoft.ML.MirrorGan.Tests.Stem;
+using Microsoft.ML.MirrorGan.Tests.TextEmbed;
 using Microsoft.ML.MirrorGan.Text;
 
 namespace Microsoft.ML.MirrorGan.Tests.Reliability;
@@ -178,7 +178,7 @@ public class CaptionInputTests : IClassFixture<OnnxTestModels>
         Assert.Equal(good.Length, pixels.Length);
         Assert.All(pixels, p => Assert.All(p, v => Assert.True(v is >= -1f and <= 1f, $"pixel {v}")));
 
-        var resized = ml.Transforms.ResizeImages("Image", Captioning.StreamTestData.Size, Captioning.StreamTestData.Size, "GeneratedImage").Fit(images).Transform(images);
+        var resized = ml.Transforms.ResizeImages("Image", StreamCaptioner.StreamTestData.Size, StreamCaptioner.StreamTestData.Size, "GeneratedImage").Fit(images).Transform(images);
         using var captioner = ml.Transforms.MirrorGanOnnxCaptioner(_onnx.Folder.Path).Fit(resized);
         var recaptions = captioner.Transform(resized).GetColumn<string>("GeneratedCaption").ToArray();
         Assert.Equal(good.Length, recaptions.Length);

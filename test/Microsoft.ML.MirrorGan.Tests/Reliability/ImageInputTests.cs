@@ -1,8 +1,8 @@
 using Microsoft.ML.Data;
 using Microsoft.ML.MirrorGan.Backbones;
-using Microsoft.ML.MirrorGan.Captioning;
+using Microsoft.ML.MirrorGan.StreamCaptioner;
 using Microsoft.ML.MirrorGan.Imaging;
-using Microsoft.ML.MirrorGan.Tests.Captioning;
+using Microsoft.ML.MirrorGan.Tests.StreamCaptioner;
 using Microsoft.ML.MirrorGan.Text;
 using Microsoft.ML.Transforms.Image;
 using SkiaSharp;

@@ -2,14 +2,14 @@ using System.Buffers.Binary;
 using System.IO.Compression;
 using Microsoft.ML.Data;
 using Microsoft.ML.MirrorGan.Backbones;
-using Microsoft.ML.MirrorGan.Captioning;
+using Microsoft.ML.MirrorGan.StreamCaptioner;
 using Microsoft.ML.MirrorGan.Evaluation;
 using Microsoft.ML.MirrorGan.Onnx;
 using Microsoft.ML.MirrorGan.Onnx.Graph;
 using DataType = Microsoft.ML.MirrorGan.Onnx.Proto.TensorProto.Types.DataType;
-using Microsoft.ML.MirrorGan.Stem;
+using Microsoft.ML.MirrorGan.TextEmbed;
 using Microsoft.ML.MirrorGan.Tests.Onnx;
-using Microsoft.ML.MirrorGan.Tests.Stem;
+using Microsoft.ML.MirrorGan.Tests.TextEmbed;
 using Microsoft.ML.MirrorGan.Text;
 
 namespace Microsoft.ML.MirrorGan.Tests.Reliability;

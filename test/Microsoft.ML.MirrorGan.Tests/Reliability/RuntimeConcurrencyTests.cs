@@ -1,7 +1,7 @@
 using Microsoft.ML.Data;
 using Microsoft.ML.MirrorGan.Glam;
 using Microsoft.ML.MirrorGan.Onnx;
-using Microsoft.ML.MirrorGan.Tests.Captioning;
+using Microsoft.ML.MirrorGan.Tests.StreamCaptioner;
 using Microsoft.ML.MirrorGan.Tests.Glam;
 using Microsoft.ML.MirrorGan.Tests.Onnx;
 
