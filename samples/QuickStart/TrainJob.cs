@@ -1,3 +1,4 @@
+using Microsoft.ML.MirrorGan.Backbones;
 using System.Diagnostics;
 using Microsoft.ML.MirrorGan.StreamCaptioner;
 using Microsoft.ML.MirrorGan.Data;
@@ -281,7 +282,7 @@ internal static class TrainJob
     {
         var clock = Stopwatch.StartNew();
         var cap = StreamCaptionerOptions.Tiny();
-        cap.Backbone = "small-cnn:64:16";
+        cap.Backbone = new SmallCnnBackboneOptions { InputSize = 64, Width = 16 };
         cap.ImageSize = 64;
         cap.Seed = s.Seed + 7919;
         cap.Device = s.Device;
@@ -302,7 +303,7 @@ internal static class TrainJob
         stem.Device = s.Device;
         stem.MaxTrainingTime = null;
         stem.Epochs = s.StemEpochs;
-        if (s.StemBackbone is { } backbone) stem.Backbone = backbone;
+        if (s.StemBackbone is { } backbone) stem.Backbone = ImageBackboneOptions.FromKind(backbone);
         if (s.StemImageSize is { } side) stem.ImageSize = side;
         if (s.StemBatchSize is { } stemBatch) stem.BatchSize = stemBatch;
         if (s.StemLearningRate is { } stemLr) stem.LearningRate = stemLr;
@@ -318,7 +319,7 @@ internal static class TrainJob
         cap.Seed = s.Seed;
         cap.Device = s.Device;
         cap.MaxTrainingTime = null;
-        if (s.StreamBackbone is { } streamTrunk) cap.Backbone = streamTrunk;
+        if (s.StreamBackbone is { } streamTrunk) cap.Backbone = ImageBackboneOptions.FromKind(streamTrunk);
         if (s.StreamImageSize is { } streamSide) cap.ImageSize = streamSide;
         cap.Epochs = s.StreamEpochs;
         cap.Progress = new Throttled<StreamProgress>(p => $"STREAM epoch {p.Epoch} step {p.Step} loss {p.Loss:F3} ({p.Elapsed.TotalSeconds:F0} s)");

@@ -2,6 +2,7 @@
 // caption accuracy and corpus BLEU-1..4.
 //   dotnet run --project samples/StreamReport -c Release -- shapes [seconds]
 //   dotnet run --project samples/StreamReport -c Release -- fashion [seconds]
+using Microsoft.ML.MirrorGan.Backbones;
 using System.Diagnostics;
 using Microsoft.ML;
 using Microsoft.ML.MirrorGan.StreamCaptioner;
@@ -38,7 +39,7 @@ ml.Log += (_, e) => { if (e.Kind == Microsoft.ML.Runtime.ChannelMessageKind.Info
 var options = new StreamCaptionerOptions
 {
     ImageSize = 64,
-    Backbone = Environment.GetEnvironmentVariable("STREAM_BACKBONE") ?? "small-cnn:32:16", // 32 px keeps position, size, shape, colour
+    Backbone = ImageBackboneOptions.FromKind(Environment.GetEnvironmentVariable("STREAM_BACKBONE") ?? "small-cnn:32:16"), // 32 px keeps position, size, shape, colour
     EmbedSize = 128,
     HiddenSize = 256,
     MaxWords = 16,

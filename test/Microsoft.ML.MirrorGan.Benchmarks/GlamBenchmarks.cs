@@ -1,3 +1,4 @@
+using Microsoft.ML.MirrorGan.Backbones;
 using System.Diagnostics;
 using Microsoft.ML.MirrorGan.StreamCaptioner;
 using Microsoft.ML.MirrorGan.Data;
@@ -18,7 +19,7 @@ internal static class GlamBenchmarks
         var train = ml.Data.LoadMirrorGanShapes(new ShapesOptions { ImageSize = 64, Count = 400, Seed = 2, CaptionsPerImage = 1 });
         var text = ml.Transforms.TextEmbed(new TextEmbedOptions
         {
-            EmbeddingSize = 32, HiddenSize = 16, MaxWords = 12, BatchSize = 32, Backbone = "small-cnn:32:8", ImageSize = 32, Epochs = 1, Seed = 1, Device = "cpu",
+            EmbeddingSize = 32, HiddenSize = 16, MaxWords = 12, BatchSize = 32, Backbone = new SmallCnnBackboneOptions { InputSize = 32, Width = 8 }, ImageSize = 32, Epochs = 1, Seed = 1, Device = "cpu",
         }).Fit(train);
         var cap = StreamCaptionerOptions.Tiny();
         cap.Epochs = 1;

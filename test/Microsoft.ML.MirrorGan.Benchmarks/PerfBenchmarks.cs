@@ -48,7 +48,7 @@ internal static class PerfBenchmarks
             DiscriminatorAdam = Discriminators.Select(d => torch.optim.Adam(d.parameters(), Options.DiscriminatorLearningRate, Options.Beta1, Options.Beta2)).ToArray();
             // STREAM as the QuickStart (Tiny) and the paper's decoder sizes (Paper) build it.
             var so = cub ? StreamCaptionerOptions.Cub() : StreamCaptionerOptions.Tiny();
-            StreamNet = new StreamCaptionNet(StreamBackbones.Create(so.Backbone), Vocabulary.Count, so.EmbedSize, so.HiddenSize, so.BatchNormMomentum, so.RegionGrid);
+            StreamNet = new StreamCaptionNet(so.Backbone.Create(), Vocabulary.Count, so.EmbedSize, so.HiddenSize, so.BatchNormMomentum, so.RegionGrid);
             StreamDescription = $"{so.Backbone}, embed {so.EmbedSize}, LSTM {so.HiddenSize}";
             Stream = new StreamCaptionLoss(StreamNet, Vocabulary);
             Ema = Generator.parameters().Select(p => ((Tensor)p, p.detach().clone())).ToArray();

@@ -1,3 +1,4 @@
+using Microsoft.ML.MirrorGan.Backbones;
 using Microsoft.ML.Data;
 using Microsoft.ML.MirrorGan.StreamCaptioner;
 using Microsoft.ML.MirrorGan.Data;
@@ -22,10 +23,10 @@ public sealed class TinyModelFixture : IDisposable
         var train = ml.Data.LoadMirrorGanShapes(new ShapesOptions { ImageSize = 64, Count = 24, Seed = 4, CaptionsPerImage = 1 });
         var stem = ml.Transforms.TextEmbed(new TextEmbedOptions
         {
-            EmbeddingSize = 16, HiddenSize = 8, MaxWords = 12, BatchSize = 8, Backbone = "small-cnn:32:8", ImageSize = 32, Epochs = 1, Seed = 1, Device = "cpu",
+            EmbeddingSize = 16, HiddenSize = 8, MaxWords = 12, BatchSize = 8, Backbone = new SmallCnnBackboneOptions { InputSize = 32, Width = 8 }, ImageSize = 32, Epochs = 1, Seed = 1, Device = "cpu",
         }).Fit(train);
         var cap = StreamCaptionerOptions.Tiny();
-        cap.Backbone = "small-cnn:16:8";
+        cap.Backbone = new SmallCnnBackboneOptions { InputSize = 16, Width = 8 };
         cap.ImageSize = 32;
         cap.EmbedSize = 16;
         cap.HiddenSize = 32;

@@ -76,7 +76,7 @@ public sealed class StreamCaptionerEstimator : IEstimator<StreamCaptionerTransfo
 
         torch.manual_seed(o.Seed);
         var device = TorchRuntime.ResolveDevice(o.Device);
-        var net = new StreamCaptionNet(StreamBackbones.Create(o.Backbone), vocabulary.Count, o.EmbedSize, o.HiddenSize, o.BatchNormMomentum, o.RegionGrid);
+        var net = new StreamCaptionNet(o.Backbone.Create(), vocabulary.Count, o.EmbedSize, o.HiddenSize, o.BatchNormMomentum, o.RegionGrid);
         net.to(device);
         var parameters = net.Encoder.TrainableParameters().Concat(net.Decoder.parameters()).ToList();
         using var optimizer = torch.optim.Adam(parameters, o.LearningRate);

@@ -18,8 +18,8 @@ public sealed class StreamCaptionerOptions
     /// <summary>Side images are resized to before they enter the network.</summary>
     public int ImageSize { get; set; } = 64;
 
-    /// <summary>The CNN trunk, as an <c>ImageBackbone.Kind</c> string (e.g. <c>small-cnn:64:32</c>).</summary>
-    public string Backbone { get; set; } = "small-cnn:64:32";
+    /// <summary>The CNN trunk (a 64-px small CNN of width 32 by default; its <c>Kind</c> string is what a saved model records).</summary>
+    public Backbones.ImageBackboneOptions Backbone { get; set; } = new Backbones.SmallCnnBackboneOptions { InputSize = 64, Width = 32 };
 
     /// <summary>
     /// Side of the region grid whose pooled features join the global image feature (0: the original's globally pooled
@@ -72,7 +72,7 @@ public sealed class StreamCaptionerOptions
     /// <summary>A small, fast configuration (tests, Shapes, Fashion-MNIST).</summary>
     public static StreamCaptionerOptions Tiny() => new()
     {
-        Backbone = "small-cnn:32:16",
+        Backbone = new Backbones.SmallCnnBackboneOptions { InputSize = 32, Width = 16 },
         ImageSize = 32,
         EmbedSize = 64,
         HiddenSize = 128,
@@ -106,7 +106,8 @@ public sealed class StreamCaptionerOptions
         if (RegionGrid < 0) throw new ArgumentOutOfRangeException(nameof(RegionGrid), RegionGrid, "RegionGrid must be 0 (off) or positive.");
         if (!(BatchNormMomentum > 0 && BatchNormMomentum <= 1)) throw new ArgumentOutOfRangeException(nameof(BatchNormMomentum), BatchNormMomentum, "BatchNormMomentum must be in (0, 1].");
         if (!(LearningRate > 0)) throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "LearningRate must be positive.");
-        foreach (var (v, n) in new[] { (ImageColumnName, nameof(ImageColumnName)), (CaptionColumnName, nameof(CaptionColumnName)), (OutputCaptionColumnName, nameof(OutputCaptionColumnName)), (OutputScoreColumnName, nameof(OutputScoreColumnName)), (Backbone, nameof(Backbone)) })
+        foreach (var (v, n) in new[] { (ImageColumnName, nameof(ImageColumnName)), (CaptionColumnName, nameof(CaptionColumnName)), (OutputCaptionColumnName, nameof(OutputCaptionColumnName)), (OutputScoreColumnName, nameof(OutputScoreColumnName)) })
             if (string.IsNullOrWhiteSpace(v)) throw new ArgumentException($"{n} must be set.", n);
+        if (Backbone is null) throw new ArgumentNullException(nameof(Backbone), "StreamCaptionerOptions.Backbone must be set, e.g. new SmallCnnBackboneOptions().");
     }
 }

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Microsoft.ML.MirrorGan.Backbones;
 using Microsoft.ML.MirrorGan.Text;
 using Microsoft.ML.Runtime;
 using TorchSharp;
@@ -40,7 +39,7 @@ public sealed class DamsmTrainer
         _random = new Random(seed);
         _device = TorchRuntime.ResolveDevice(options.Device);
         Text = new TextEncoder(vocabulary.Count, options.EmbeddingSize, options.HiddenSize, options.Dropout);
-        Image = new DamsmImageEncoder(ImageBackbones.Create(options.Backbone), Text.FeatureSize);
+        Image = new DamsmImageEncoder(options.Backbone.Create(), Text.FeatureSize);
         Text.to(_device);
         Image.to(_device);
         _lr = options.LearningRate;

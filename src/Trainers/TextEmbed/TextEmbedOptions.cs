@@ -48,8 +48,8 @@ public sealed class TextEmbedOptions
     /// <summary>What the transformer does with a caption that has no words.</summary>
     public EmptyCaptionHandling EmptyCaption { get; set; } = EmptyCaptionHandling.Error;
 
-    /// <summary>Image backbone kind (see <see cref="Backbones.ImageBackbones"/>), e.g. <c>small-cnn:64:32</c>.</summary>
-    public string Backbone { get; set; } = "small-cnn:64:32";
+    /// <summary>The DAMSM image trunk (a 64-px small CNN of width 32 by default; its <c>Kind</c> string is what a saved model records).</summary>
+    public Backbones.ImageBackboneOptions Backbone { get; set; } = new Backbones.SmallCnnBackboneOptions { InputSize = 64, Width = 32 };
 
     /// <summary>Side images are resized to before the backbone.</summary>
     public int ImageSize { get; set; } = 64;
@@ -108,7 +108,7 @@ public sealed class TextEmbedOptions
         MaxWords = 12,
         BatchSize = 32,
         LearningRate = 0.002,
-        Backbone = "small-cnn:64:16:flat",
+        Backbone = new Backbones.SmallCnnBackboneOptions { InputSize = 64, Width = 16, FlatGlobal = true },
         ImageSize = 64,
         Epochs = 10,
     };

@@ -161,7 +161,7 @@ public sealed class StreamCaptionerTransformer : MirrorGanTransformerBase, IMirr
             maxWords = reader.ReadInt32("MaxWords", 1, 100_000), beam = reader.ReadInt32("BeamWidth", 1, 1_000), grid = reader.ReadInt32("RegionGrid", 0, 256);
         Vocabulary? vocabulary = null;
         reader.ReadEntry("Vocabulary.bin", br => vocabulary = Vocabulary.Load(br));
-        var net = new StreamCaptionNet(StreamBackbones.Create(backbone), vocabulary!.Count, embed, hidden, regionGrid: grid);
+        var net = new StreamCaptionNet(Backbones.ImageBackbones.Create(backbone), vocabulary!.Count, embed, hidden, regionGrid: grid);
         reader.ReadModule("StreamCaptionNet.bin", net);
         return new StreamCaptionerTransformer(env, net, vocabulary, image, caption, score, imageSize, maxWords, beam);
     }

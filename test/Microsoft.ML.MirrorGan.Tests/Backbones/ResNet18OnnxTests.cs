@@ -118,7 +118,7 @@ public class ResNet18OnnxTests
         Assert.Equal(new long[] { 2, 16 }, global.shape);
         _output.WriteLine($"+ damsm {clock.ElapsedMilliseconds} ms");
 
-        var stream = new StreamEncoder(StreamBackbones.Create("resnet18-imagenet"), 8);
+        var stream = new StreamEncoder(ImageBackbones.Create("resnet18-imagenet"), 8);
         stream.train();                                                  // BN of a frozen trunk ignores train mode
         var feature = stream.call(images);
         (feature * feature).sum().backward();

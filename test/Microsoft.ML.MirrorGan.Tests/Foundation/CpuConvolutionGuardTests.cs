@@ -1,4 +1,3 @@
-using Microsoft.ML.MirrorGan.Backbones;
 using Microsoft.ML.MirrorGan.StreamCaptioner;
 using Microsoft.ML.MirrorGan.Evaluation;
 using Microsoft.ML.MirrorGan.Glam;
@@ -154,9 +153,9 @@ public class CpuConvolutionGuardTests
         {
             new MirrorGanGeneratorNet(tiny, normalizeSentence: true),
             new GlamDiscriminator(64, tiny.DiscriminatorDim, tinyText),
-            new DamsmImageEncoder(ImageBackbones.Create(TextEmbedOptions.Tiny().Backbone), tinyText),
-            new StreamEncoder(ImageBackbones.Create(StreamCaptionerOptions.Tiny().Backbone), StreamCaptionerOptions.Tiny().EmbedSize),
-            new DamsmImageEncoder(ImageBackbones.Create(TextEmbedOptions.Cub().Backbone), 256),
+            new DamsmImageEncoder(TextEmbedOptions.Tiny().Backbone.Create(), tinyText),
+            new StreamEncoder(StreamCaptionerOptions.Tiny().Backbone.Create(), StreamCaptionerOptions.Tiny().EmbedSize),
+            new DamsmImageEncoder(TextEmbedOptions.Cub().Backbone.Create(), 256),
             new FashionMnistClassifierNet(),
             new MirrorGanGeneratorNet(cub, normalizeSentence: true),
             new GlamDiscriminator(64, cub.DiscriminatorDim, 256),

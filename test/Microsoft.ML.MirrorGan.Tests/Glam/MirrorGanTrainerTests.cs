@@ -1,3 +1,4 @@
+using Microsoft.ML.MirrorGan.Backbones;
 using Microsoft.ML.Data;
 using Microsoft.ML.MirrorGan.Glam;
 
@@ -149,7 +150,7 @@ public class MirrorGanTrainerTests : IClassFixture<GlamFixture>
         var o = _f.Options(1);
         var other = new MLContext(seed: 2).Transforms.StreamCaptioner(new Microsoft.ML.MirrorGan.StreamCaptioner.StreamCaptionerOptions
         {
-            Backbone = "small-cnn:16:8", ImageSize = 32, EmbedSize = 8, HiddenSize = 8, Epochs = 1, BatchSize = 4,
+            Backbone = new SmallCnnBackboneOptions { InputSize = 16, Width = 8 }, ImageSize = 32, EmbedSize = 8, HiddenSize = 8, Epochs = 1, BatchSize = 4,
         }).Fit(_f.Ml.Data.LoadFromEnumerable(new[]
         {
             new CaptionImage("a zebra", Microsoft.ML.MirrorGan.Data.RgbImage.FromRgb(32, 32, new byte[32 * 32 * 3])),
@@ -165,10 +166,10 @@ public class MirrorGanTrainerTests : IClassFixture<GlamFixture>
         var o = _f.Options(1);
         o.TextEmbedOptions = new Microsoft.ML.MirrorGan.TextEmbed.TextEmbedOptions
         {
-            EmbeddingSize = 8, HiddenSize = 4, MaxWords = 12, BatchSize = 8, Backbone = "small-cnn:32:4", ImageSize = 32, Epochs = 1, Device = "cpu",
+            EmbeddingSize = 8, HiddenSize = 4, MaxWords = 12, BatchSize = 8, Backbone = new SmallCnnBackboneOptions { InputSize = 32, Width = 4 }, ImageSize = 32, Epochs = 1, Device = "cpu",
         };
         var cap = Microsoft.ML.MirrorGan.StreamCaptioner.StreamCaptionerOptions.Tiny();
-        cap.Backbone = "small-cnn:16:4";
+        cap.Backbone = new SmallCnnBackboneOptions { InputSize = 16, Width = 4 };
         cap.ImageSize = 16;
         cap.EmbedSize = 8;
         cap.HiddenSize = 8;

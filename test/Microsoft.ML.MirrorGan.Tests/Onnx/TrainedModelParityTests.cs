@@ -1,3 +1,4 @@
+using Microsoft.ML.MirrorGan.Backbones;
 using Microsoft.ML.Data;
 using Microsoft.ML.MirrorGan.StreamCaptioner;
 using Microsoft.ML.MirrorGan.Glam;
@@ -25,7 +26,7 @@ public class TrainedModelParityTests
         var text = ml.Transforms.TextEmbed(StemTestData.TinyShapesOptions(epochs: 1)).Fit(StemTestData.Shapes(ml, 48));
         var o = StreamCaptionerOptions.Tiny();
         o.ImageSize = StreamTestData.Size;
-        o.Backbone = "small-cnn:16:8";
+        o.Backbone = new SmallCnnBackboneOptions { InputSize = 16, Width = 8 };
         o.EmbedSize = 16;
         o.HiddenSize = 24;
         o.Epochs = 4;

@@ -1,3 +1,4 @@
+using Microsoft.ML.MirrorGan.Backbones;
 using Microsoft.ML.MirrorGan.StreamCaptioner;
 using Microsoft.ML.MirrorGan.Glam;
 using Microsoft.ML.MirrorGan.TextEmbed;
@@ -171,7 +172,7 @@ public class RuntimeTrainingFaultTests : IClassFixture<GlamFixture>
     {
         var options = new TextEmbedOptions
         {
-            EmbeddingSize = 8, HiddenSize = 4, MaxWords = 12, BatchSize = 4, Backbone = "small-cnn:32:4", ImageSize = 32, Epochs = 2, Seed = 1, Device = "cpu",
+            EmbeddingSize = 8, HiddenSize = 4, MaxWords = 12, BatchSize = 4, Backbone = new SmallCnnBackboneOptions { InputSize = 32, Width = 4 }, ImageSize = 32, Epochs = 2, Seed = 1, Device = "cpu",
         };
         var est = _f.Ml.Transforms.TextEmbed(options);
         int calls = 0;
@@ -190,7 +191,7 @@ public class RuntimeTrainingFaultTests : IClassFixture<GlamFixture>
     public void StreamCaptioner_pretraining_stops_at_a_non_finite_loss_with_term_and_iteration()
     {
         var cap = StreamCaptionerOptions.Tiny();
-        cap.Backbone = "small-cnn:16:4";
+        cap.Backbone = new SmallCnnBackboneOptions { InputSize = 16, Width = 4 };
         cap.ImageSize = 16;
         cap.EmbedSize = 8;
         cap.HiddenSize = 8;

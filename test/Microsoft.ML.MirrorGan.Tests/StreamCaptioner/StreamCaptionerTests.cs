@@ -1,3 +1,4 @@
+using Microsoft.ML.MirrorGan.Backbones;
 using Microsoft.ML.Data;
 using Microsoft.ML.MirrorGan.Data;
 using Microsoft.ML.MirrorGan.Imaging;
@@ -19,7 +20,7 @@ public class StreamCaptionerTests
     {
         var o = StreamCaptionerOptions.Tiny();
         o.ImageSize = StreamTestData.Size;
-        o.Backbone = "small-cnn:16:8";
+        o.Backbone = new SmallCnnBackboneOptions { InputSize = 16, Width = 8 };
         o.EmbedSize = 32;
         o.HiddenSize = 64;
         o.BatchSize = 12;
@@ -138,7 +139,7 @@ public class StreamShapesTests
         var data = ml.Data.LoadMirrorGanShapes(new ShapesOptions { ImageSize = 32, Count = 48, Seed = 2, CaptionsPerImage = 1 });
         var progress = new Collect();
         var o = StreamCaptionerOptions.Tiny();
-        o.Backbone = "small-cnn:16:8";
+        o.Backbone = new SmallCnnBackboneOptions { InputSize = 16, Width = 8 };
         o.EmbedSize = 32;
         o.HiddenSize = 64;
         o.BatchSize = 16;

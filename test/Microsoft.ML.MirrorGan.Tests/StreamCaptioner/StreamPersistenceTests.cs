@@ -1,3 +1,4 @@
+using Microsoft.ML.MirrorGan.Backbones;
 using System.IO.Compression;
 using Microsoft.ML.Data;
 using Microsoft.ML.MirrorGan.StreamCaptioner;
@@ -18,7 +19,7 @@ public class StreamPersistenceTests
     {
         var o = StreamCaptionerOptions.Tiny();
         o.ImageSize = StreamTestData.Size;
-        o.Backbone = "small-cnn:16:8";
+        o.Backbone = new SmallCnnBackboneOptions { InputSize = 16, Width = 8 };
         o.EmbedSize = 16;
         o.HiddenSize = 32;
         o.Epochs = epochs;

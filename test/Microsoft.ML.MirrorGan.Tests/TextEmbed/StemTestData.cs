@@ -37,7 +37,7 @@ internal static class StemTestData
         MaxWords = 12,
         BatchSize = 16,
         LearningRate = 0.002,
-        Backbone = "small-cnn:32:8",
+        Backbone = new SmallCnnBackboneOptions { InputSize = 32, Width = 8 },
         ImageSize = 32,
         Epochs = epochs,
         Seed = 1,
