@@ -42,7 +42,7 @@ internal static class PerfBenchmarks
             Text.eval();
             MaxWords = cub ? 18 : 12;
             Network = Options.Network with { TextDim = Text.FeatureSize };
-            Generator = new MirrorGanGeneratorNet(Network, Options.NormalizeSentence);
+            Generator = new MirrorGanGeneratorNet(Network);
             Discriminators = Enumerable.Range(0, Network.Stages).Select(i => new GlamDiscriminator(Network.BaseSize << i, Network.DiscriminatorDim, Network.TextDim)).ToArray();
             GeneratorAdam = torch.optim.Adam(Generator.parameters(), Options.GeneratorLearningRate, Options.Beta1, Options.Beta2);
             DiscriminatorAdam = Discriminators.Select(d => torch.optim.Adam(d.parameters(), Options.DiscriminatorLearningRate, Options.Beta1, Options.Beta2)).ToArray();

@@ -24,13 +24,12 @@ internal static class GlamTrainVerb
         int pause = int.Parse(args[4], InvariantCulture);
         var options = new MirrorGanTrainerOptions
         {
-            Network = new GlamNetworkOptions { Stages = 1, GeneratorDim = 4, DiscriminatorDim = 4, ResidualBlocks = 1, ZDim = 8, ConditionDim = 8 },
+            Network = new GlamNetworkOptions { Stages = 1, GeneratorDim = 4, DiscriminatorDim = 4, ResidualBlocks = 1, ZDim = 8, ConditionDim = 8, NormalizeSentence = true },
             BatchSize = 4,
             Iterations = int.Parse(args[2], InvariantCulture),
             GeneratorLearningRate = 6e-4,
             DiscriminatorLearningRate = 6e-4,
             KlWeight = 0.02,
-            NormalizeSentence = true,
             ReportEvery = 1,
             Device = "cpu",
             Seed = 3,

@@ -35,13 +35,12 @@ public sealed class TinyModelFixture : IDisposable
         var captioner = ml.Transforms.StreamCaptioner(cap, stem.Vocabulary).Fit(train);
         var options = new MirrorGanTrainerOptions
         {
-            Network = new GlamNetworkOptions { Stages = 2, GeneratorDim = 4, DiscriminatorDim = 4, ResidualBlocks = 1, ZDim = 8, ConditionDim = 8 },
+            Network = new GlamNetworkOptions { Stages = 2, GeneratorDim = 4, DiscriminatorDim = 4, ResidualBlocks = 1, ZDim = 8, ConditionDim = 8, NormalizeSentence = true },
             BatchSize = 4,
             Iterations = 2,
             GeneratorLearningRate = 6e-4,
             DiscriminatorLearningRate = 6e-4,
             KlWeight = 0.02,
-            NormalizeSentence = true,
             Device = "cpu",
             Seed = 3,
             Columns = new MirrorGanColumns { Seed = "Seed" },

@@ -131,8 +131,8 @@ public sealed class MirrorGanTrainer : IEstimator<TransformerChain<ITransformer>
         if (data.Count < o.BatchSize)
             throw new InvalidOperationException($"MirrorGanTrainer: {data.Count} training captions are fewer than BatchSize {o.BatchSize}; lower BatchSize or add rows.");
 
-        var g = new MirrorGanGeneratorNet(network, o.NormalizeSentence, o.StandardizeSentence);
-        if (o.StandardizeSentence) g.SetSentenceStatistics(data.Sentences);
+        var g = new MirrorGanGeneratorNet(network);
+        if (network.StandardizeSentence) g.SetSentenceStatistics(data.Sentences);
         var ds = Enumerable.Range(0, network.Stages).Select(i => new GlamDiscriminator(network.BaseSize << i, network.DiscriminatorDim, network.TextDim)).ToList();
         g.to(device);
         foreach (var d in ds) d.to(device);
@@ -273,7 +273,7 @@ public sealed class MirrorGanTrainer : IEstimator<TransformerChain<ITransformer>
     private MirrorGanTransformer ExportEma(GlamTrainingState state, GlamTrainingData data, TextEmbedTransformer text, IChannel ch)
     {
         var g = state.Generator;
-        var copy = new MirrorGanGeneratorNet(g.Options, g.NormalizeSentence, g.StandardizeSentence);
+        var copy = new MirrorGanGeneratorNet(g.Options);
         using (torch.no_grad())
         {
             var source = g.state_dict();

@@ -61,16 +61,6 @@ public sealed class MirrorGanTrainerOptions
     /// <summary>Weight of CA's KL term in G's loss (1 in the original).</summary>
     public double KlWeight { get; set; } = 1;
 
-    /// <summary>Layer-normalise the sentence feature before CA and the conditional D heads (off in the original).</summary>
-    public bool NormalizeSentence { get; set; }
-
-    /// <summary>
-    /// Standardise each sentence dimension with the training captions' mean and standard deviation before the layer norm,
-    /// CA and the conditional D heads (off in the original; on in <see cref="Tiny"/>). The statistics are computed once from
-    /// the frozen TextEmbed's features and saved with the generator.
-    /// </summary>
-    public bool StandardizeSentence { get; set; }
-
     /// <summary>Decay of the EMA of G's parameters (0.999); the fitted transformer uses the averaged weights.</summary>
     public double EmaDecay { get; set; } = 0.999;
 
@@ -132,14 +122,16 @@ public sealed class MirrorGanTrainerOptions
     /// </summary>
     public static MirrorGanTrainerOptions Tiny() => new()
     {
-        Network = new GlamNetworkOptions { Stages = 1, GeneratorDim = 8, DiscriminatorDim = 16, ResidualBlocks = 1, ZDim = 32, ConditionDim = 32, InitStageAttention = true },
+        Network = new GlamNetworkOptions
+        {
+            Stages = 1, GeneratorDim = 8, DiscriminatorDim = 16, ResidualBlocks = 1, ZDim = 32, ConditionDim = 32, InitStageAttention = true,
+            NormalizeSentence = true, StandardizeSentence = true,
+        },
         BatchSize = 16,
         Iterations = 2000,
         GeneratorLearningRate = 6e-4,
         DiscriminatorLearningRate = 6e-4,
         KlWeight = 0.02,
-        NormalizeSentence = true,
-        StandardizeSentence = true,
         EmaDecay = 0.995,
         EmaWarmup = true,
         EmaBatchNormBatches = 64,

@@ -36,6 +36,19 @@ public sealed record GlamNetworkOptions
     /// </summary>
     public bool InitStageAttention { get; init; }
 
+    /// <summary>
+    /// Layer-normalise the sentence feature (no learned scale) before conditioning augmentation and the conditional
+    /// discriminator heads (off in the original; on in the trainer's tiny preset).
+    /// </summary>
+    public bool NormalizeSentence { get; init; }
+
+    /// <summary>
+    /// Standardise each sentence dimension with the training captions' mean and standard deviation before the layer norm
+    /// (off in the original; on in the trainer's tiny preset). The statistics are buffers of the generator, computed once
+    /// by the trainer from the frozen TextEmbed's features and saved with its weights.
+    /// </summary>
+    public bool StandardizeSentence { get; init; }
+
     /// <summary>Side of the last stage's images.</summary>
     public int FinalSize => BaseSize << (Stages - 1);
 

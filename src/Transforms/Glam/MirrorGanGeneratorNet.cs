@@ -13,10 +13,10 @@ public sealed record MirrorGanGeneration(GlamOutput Output, Tensor Mu, Tensor Lo
 /// <summary>
 /// The trained generator G as MirrorGAN's <c>G_NET</c>: conditioning augmentation (CA) of the sentence feature,
 /// then the GLAM cascade (<see cref="GlamGenerator"/>). CA's weights live here so the saved model holds all of G.
-/// With <see cref="NormalizeSentence"/> the sentence feature is layer-normalised (no learned scale) before CA
+/// With <see cref="GlamNetworkOptions.NormalizeSentence"/> the sentence feature is layer-normalised (no learned scale) before CA
 /// and before the conditional discriminators: at small widths the raw sentence differences (~0.08) drown in
 /// CA noise (~1.0) and the generator ignores the caption (measured on the tiny preset only).
-/// With <see cref="StandardizeSentence"/> each sentence dimension is first standardised with the training captions' mean
+/// With <see cref="GlamNetworkOptions.StandardizeSentence"/> each sentence dimension is first standardised with the training captions' mean
 /// and standard deviation (buffers <c>sentence_mean</c>, <c>sentence_inv_std</c>, saved with the weights): a briefly
 /// pretrained encoder gives captions that differ in one word sentence features with cosine 0.99+, a shared direction
 /// that layer normalisation keeps and standardisation removes (README, "the main job's numbers").
@@ -27,19 +27,17 @@ public sealed class MirrorGanGeneratorNet : nn.Module<Tensor, Tensor, Tensor, Te
     private readonly GlamGenerator glam;
 
     /// <summary>Creates G (orthogonal init as the original).</summary>
-    /// <param name="options">Cascade sizes; <see cref="GlamNetworkOptions.TextDim"/> is the sentence feature size.</param>
-    /// <param name="normalizeSentence">Layer-normalise the sentence feature before CA (tiny preset).</param>
-    /// <param name="standardizeSentence">
-    /// Standardise each sentence dimension before the layer norm with statistics set by <see cref="SetSentenceStatistics(IReadOnlyList{float[]})"/>
-    /// (identity until then).
+    /// <param name="options">
+    /// Cascade sizes and sentence handling; <see cref="GlamNetworkOptions.TextDim"/> is the sentence feature size. With
+    /// <see cref="GlamNetworkOptions.StandardizeSentence"/> the statistics are set by
+    /// <see cref="SetSentenceStatistics(IReadOnlyList{float[]})"/> (identity until then).
     /// </param>
-    public MirrorGanGeneratorNet(GlamNetworkOptions options, bool normalizeSentence, bool standardizeSentence = false) : base(TorchRuntime.Loaded(nameof(MirrorGanGeneratorNet)))
+    public MirrorGanGeneratorNet(GlamNetworkOptions options) : base(TorchRuntime.Loaded(nameof(MirrorGanGeneratorNet)))
     {
         if (options is null) throw new ArgumentNullException(nameof(options));
         options.Validate();
         Options = options;
-        NormalizeSentence = normalizeSentence;
-        StandardizeSentence = standardizeSentence;
+        bool standardizeSentence = options.StandardizeSentence;
         ca_net = new ConditioningAugmentation(options.TextDim, options.ConditionDim);
         glam = new GlamGenerator(options);
         RegisterComponents();
@@ -54,7 +52,7 @@ public sealed class MirrorGanGeneratorNet : nn.Module<Tensor, Tensor, Tensor, Te
     }
 
     /// <summary>Whether each sentence dimension is standardised with the training statistics before CA.</summary>
-    public bool StandardizeSentence { get; }
+    public bool StandardizeSentence => Options.StandardizeSentence;
 
     /// <summary>
     /// Sets the standardisation from sentence features (rows × D): per-dimension mean and 1/std, with the std floored at
@@ -103,7 +101,7 @@ public sealed class MirrorGanGeneratorNet : nn.Module<Tensor, Tensor, Tensor, Te
     public GlamNetworkOptions Options { get; }
 
     /// <summary>Whether the sentence feature is layer-normalised before CA.</summary>
-    public bool NormalizeSentence { get; }
+    public bool NormalizeSentence => Options.NormalizeSentence;
 
     /// <summary>The cascade without CA.</summary>
     public GlamGenerator Cascade => glam;

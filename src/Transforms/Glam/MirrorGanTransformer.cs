@@ -268,7 +268,7 @@ public sealed class MirrorGanTransformer : MirrorGanTransformerBase, IMirrorGanP
         bool normalize = r.ReadBoolean();
         if (reader.WrittenVersion >= 0x00010002) options = options with { InitStageAttention = r.ReadBoolean() };
         bool standardize = reader.WrittenVersion >= 0x00010003 && r.ReadBoolean();
-        var net = new MirrorGanGeneratorNet(options, normalize, standardize);
+        var net = new MirrorGanGeneratorNet(options with { NormalizeSentence = normalize, StandardizeSentence = standardize });
         reader.ReadModule("Generator.bin", net);
         var columns = new MirrorGanColumns
         {

@@ -112,7 +112,7 @@ public static class PyTorchImport
     {
         if (env is null) throw new ArgumentNullException(nameof(env));
         var imported = LoadGenerator(path, reproduceAttnGanMaskBug);
-        var net = new MirrorGanGeneratorNet(imported.Options, normalizeSentence: false);
+        var net = new MirrorGanGeneratorNet(imported.Options);
         using (torch.no_grad())
         {
             CopyState(imported.Conditioning, net.ConditioningAugmentation);

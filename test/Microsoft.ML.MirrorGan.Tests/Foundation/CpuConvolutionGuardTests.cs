@@ -151,13 +151,13 @@ public class CpuConvolutionGuardTests
         var cub = MirrorGanTrainerOptions.Cub().Network with { TextDim = 256 };
         var modules = new List<nn.Module>
         {
-            new MirrorGanGeneratorNet(tiny, normalizeSentence: true),
+            new MirrorGanGeneratorNet(tiny with { NormalizeSentence = true }),
             new GlamDiscriminator(64, tiny.DiscriminatorDim, tinyText),
             new DamsmImageEncoder(TextEmbedOptions.Tiny().Backbone.Create(), tinyText),
             new StreamEncoder(StreamCaptionerOptions.Tiny().Backbone.Create(), StreamCaptionerOptions.Tiny().EmbedSize),
             new DamsmImageEncoder(TextEmbedOptions.Cub().Backbone.Create(), 256),
             new FashionMnistClassifierNet(),
-            new MirrorGanGeneratorNet(cub, normalizeSentence: true),
+            new MirrorGanGeneratorNet(cub with { NormalizeSentence = true }),
             new GlamDiscriminator(64, cub.DiscriminatorDim, 256),
         };
         var cases = new Dictionary<(long, long, long, long, long), CpuConvolutionCheck.Case>();

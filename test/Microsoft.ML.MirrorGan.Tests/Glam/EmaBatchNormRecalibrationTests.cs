@@ -19,7 +19,7 @@ public class EmaBatchNormRecalibrationTests : IClassFixture<GlamFixture>
     {
         manual_seed(5);
         var net = new GlamNetworkOptions { Stages = 1, GeneratorDim = 4, DiscriminatorDim = 4, ResidualBlocks = 1, ZDim = 8, ConditionDim = 8, TextDim = _f.TextEmbed.FeatureSize };
-        return new MirrorGanGeneratorNet(net, true);
+        return new MirrorGanGeneratorNet(net with { NormalizeSentence = true });
     }
 
     private static List<BatchNorm> Norms(nn.Module m) => m.modules().OfType<BatchNorm>().ToList();

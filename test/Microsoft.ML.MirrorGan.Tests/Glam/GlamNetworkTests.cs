@@ -84,8 +84,8 @@ public class GlamNetworkTests
         // The paper's first stage has no word attention; the tiny preset, with one stage only, needs it to see the words
         // (README, "the main job's numbers"), and standardises the sentence.
         Assert.True(MirrorGanTrainerOptions.Tiny().Network.InitStageAttention);
-        Assert.True(MirrorGanTrainerOptions.Tiny().StandardizeSentence);
-        Assert.False(MirrorGanTrainerOptions.Cub().StandardizeSentence);
+        Assert.True(MirrorGanTrainerOptions.Tiny().Network.StandardizeSentence);
+        Assert.False(MirrorGanTrainerOptions.Cub().Network.StandardizeSentence);
         Assert.Equal(64, MirrorGanTrainerOptions.Tiny().EmaBatchNormBatches);
         Assert.Equal(0, MirrorGanTrainerOptions.Cub().EmaBatchNormBatches); // the original keeps the live G's statistics
         Assert.False(MirrorGanTrainerOptions.Cub().Network.InitStageAttention);

@@ -40,13 +40,12 @@ public sealed class GlamFixture
     /// <summary>One 64-px stage, a few channels: a step takes milliseconds.</summary>
     public MirrorGanTrainerOptions Options(int iterations) => new()
     {
-        Network = new GlamNetworkOptions { Stages = 1, GeneratorDim = 4, DiscriminatorDim = 4, ResidualBlocks = 1, ZDim = 8, ConditionDim = 8 },
+        Network = new GlamNetworkOptions { Stages = 1, GeneratorDim = 4, DiscriminatorDim = 4, ResidualBlocks = 1, ZDim = 8, ConditionDim = 8, NormalizeSentence = true },
         BatchSize = 4,
         Iterations = iterations,
         GeneratorLearningRate = 6e-4,
         DiscriminatorLearningRate = 6e-4,
         KlWeight = 0.02,
-        NormalizeSentence = true,
         ReportEvery = 1,
         Device = "cpu",
         Seed = 3,

@@ -17,7 +17,7 @@ public class MirrorGanNetworkTests
         using var scope = NewDisposeScope();
         manual_seed(2);
         var options = Small(stages);
-        using var g = new MirrorGanGeneratorNet(options, normalizeSentence: true);
+        using var g = new MirrorGanGeneratorNet(options with { NormalizeSentence = true });
         var mask = tensor(new[] { false, false, true, false, false, false }).view(2, 3);
         var gen = g.call(randn(2, 8), randn(2, 10), randn(2, 10, 3), mask);
         Assert.Equal(stages, gen.Output.Images.Count);
@@ -52,7 +52,7 @@ public class MirrorGanNetworkTests
     {
         using var scope = NewDisposeScope();
         manual_seed(6);
-        using var g = new MirrorGanGeneratorNet(Small(1), normalizeSentence: false, standardizeSentence: true);
+        using var g = new MirrorGanGeneratorNet(Small(1) with { NormalizeSentence = false, StandardizeSentence = true });
         // Dimension i: mean i, std ~(i + 1)/10; dimension 9 is constant.
         var rows = randn(200, 10) * (arange(10, ScalarType.Float32) + 1) / 10 + arange(10, ScalarType.Float32);
         rows[TensorIndex.Colon, 9] = full(200, 5f);
@@ -66,7 +66,7 @@ public class MirrorGanNetworkTests
         Assert.Equal(0f, prepared[TensorIndex.Colon, 9].abs().max().item<float>(), 4); // constant: centred, not blown up
         Assert.True(g.state_dict().ContainsKey("sentence_mean"));
 
-        using var plain = new MirrorGanGeneratorNet(Small(1), normalizeSentence: false);
+        using var plain = new MirrorGanGeneratorNet(Small(1) with { NormalizeSentence = false });
         Assert.False(plain.state_dict().ContainsKey("sentence_mean")); // models saved before the option still load strictly
         var e = Assert.Throws<InvalidOperationException>(() => plain.SetSentenceStatistics(list));
         Assert.Contains("without sentence standardisation", e.Message);
@@ -94,7 +94,7 @@ public class MirrorGanNetworkTests
     {
         using var scope = NewDisposeScope();
         manual_seed(4);
-        using var g = new MirrorGanGeneratorNet(Small(2), normalizeSentence: false);
+        using var g = new MirrorGanGeneratorNet(Small(2) with { NormalizeSentence = false });
         g.eval();
         var (z1, e1) = MirrorGanTransformer.SeededNoise(new[] { 7, 7, 8 }, 8, 6);
         Assert.True(z1[0].equal(z1[1]).all().item<bool>());

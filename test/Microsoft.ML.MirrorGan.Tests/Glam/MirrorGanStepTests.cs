@@ -24,7 +24,7 @@ public class MirrorGanStepTests : IClassFixture<GlamFixture>
     {
         manual_seed(1);
         var net = new GlamNetworkOptions { Stages = 2, GeneratorDim = 4, DiscriminatorDim = 4, ResidualBlocks = 1, ZDim = 8, ConditionDim = 8, TextDim = _f.TextEmbed.FeatureSize };
-        var g = new MirrorGanGeneratorNet(net, true);
+        var g = new MirrorGanGeneratorNet(net with { NormalizeSentence = true });
         var ds = new[] { new GlamDiscriminator(64, 4, net.TextDim), new GlamDiscriminator(128, 4, net.TextDim) };
         var ema = new ParameterEma(g, 0.9);
         var gOpt = optim.Adam(g.parameters(), 1e-3, 0.5, 0.999);

@@ -39,8 +39,7 @@ public class MirrorGanTransformerTests : IClassFixture<GlamFixture>
     private (ITransformer Chain, MirrorGanTrainer Trainer) TrainChain(bool initStageAttention = false, bool standardize = false)
     {
         var o = _f.Options(2);
-        o.Network = o.Network with { InitStageAttention = initStageAttention };
-        o.StandardizeSentence = standardize;
+        o.Network = o.Network with { InitStageAttention = initStageAttention, StandardizeSentence = standardize };
         o.Columns = new MirrorGanColumns { Seed = "Seed", Pixels = "GeneratedPixels" };
         var trainer = _f.Trainer(o);
         return (trainer.Fit(_f.Train), trainer);

@@ -42,8 +42,10 @@ public class ExportCoverageTests
 
     /// <summary>A generator of the given shape, as the library builds it (CA, cascade and, with statistics, the sentence buffers).</summary>
     private static MirrorGanGeneratorNet Generator(int stages, bool initAttention, bool sentenceStatistics) =>
-        new(ExportParityTests.TinyGenerator(stages, initAttention: initAttention) with { ResidualBlocks = 2 },
-            normalizeSentence: sentenceStatistics, standardizeSentence: sentenceStatistics);
+        new(ExportParityTests.TinyGenerator(stages, initAttention: initAttention) with
+        {
+            ResidualBlocks = 2, NormalizeSentence = sentenceStatistics, StandardizeSentence = sentenceStatistics,
+        });
 
     [Theory]
     [InlineData(1, false, false)]

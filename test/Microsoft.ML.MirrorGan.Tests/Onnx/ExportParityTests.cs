@@ -65,7 +65,7 @@ public class ExportParityTests
         manual_seed(9);
         var options = TinyGenerator(maskBug: false);
         var ml = new MLContext(seed: 1);
-        var net = new Microsoft.ML.MirrorGan.Glam.MirrorGanGeneratorNet(options, normalizeSentence: true, standardizeSentence: standardize);
+        var net = new Microsoft.ML.MirrorGan.Glam.MirrorGanGeneratorNet(options with { NormalizeSentence = true, StandardizeSentence = standardize });
         if (standardize)
         {
             // Per-dimension offsets and scales far from 0 and 1, so a missing or misordered Sub/Mul shows.
