@@ -152,7 +152,7 @@ internal static class TrainJob
         options.MaxTrainingTime = s.GanMinutes is { } minutes ? TimeSpan.FromMinutes(minutes) : null;
         options.SampleFolder = Path.Combine(s.Output, "samples");
         options.CheckpointFolder = Path.Combine(s.Output, "checkpoint");
-        options.Columns = new MirrorGanColumns { Seed = "Seed" };
+        options.Columns = new MirrorGanColumns { SeedColumnName = "Seed" };
         var progress = new GanProgress();
         options.Progress = progress;
 

@@ -46,7 +46,7 @@ internal sealed class TorchSharpEngine : IMirrorGanEngine
         AttentionSide = HasAttention ? gan.Generator.Options.BaseSize << (stages - 2) : 0;
 
         // The same modules, with a per-row seed, lossless pixels and the last refinement stage's attention added.
-        var serving = gan.With(gan.Columns with { Seed = "Seed", Pixels = PixelsColumn, Attention = HasAttention ? AttentionPrefix : null });
+        var serving = gan.With(gan.Columns with { SeedColumnName = "Seed", GeneratedPixelsColumnName = PixelsColumn, AttentionColumnPrefix = HasAttention ? AttentionPrefix : null });
         var servingParts = new List<ITransformer> { _text.WithImageColumn(null), serving };
         if (_captioner is not null) servingParts.Add(_captioner);
         var servingChain = new TransformerChain<ITransformer>(servingParts.ToArray());
@@ -55,7 +55,7 @@ internal sealed class TorchSharpEngine : IMirrorGanEngine
         outputSchema[nameof(Output.GeneratedCaption)].ColumnName = _captioner?.OutputCaptionColumnName ?? "GeneratedCaption";
         outputSchema[nameof(Output.Attention)].ColumnName = $"{AttentionPrefix}Stage{stages - 1}";
         var inputSchema = SchemaDefinition.Create(typeof(Prompt), SchemaDefinition.Direction.Read);
-        inputSchema[nameof(Prompt.Caption)].ColumnName = _text.Columns.Caption;
+        inputSchema[nameof(Prompt.Caption)].ColumnName = _text.Columns.CaptionColumnName;
 
         int concurrency = options.MaxConcurrentInferences > 0 ? options.MaxConcurrentInferences : 1;
         _gate = new SemaphoreSlim(concurrency, concurrency);

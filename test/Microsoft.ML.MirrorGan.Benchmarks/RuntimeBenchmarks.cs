@@ -69,7 +69,7 @@ internal static class RuntimeBenchmarks
         {
             Network = new GlamNetworkOptions { Stages = 1, GeneratorDim = 4, DiscriminatorDim = 4, ResidualBlocks = 1, ZDim = 8, ConditionDim = 8, NormalizeSentence = true },
             BatchSize = 4, Iterations = iterations, Device = "cpu", ReportEvery = 1, KlWeight = 0.02, Seed = 3,
-            Columns = new MirrorGanColumns { Seed = "Seed", Pixels = "GeneratedPixels" },
+            Columns = new MirrorGanColumns { SeedColumnName = "Seed", GeneratedPixelsColumnName = "GeneratedPixels" },
         };
         return (ml, train, options, text, captioner);
     }

@@ -28,7 +28,7 @@ public sealed class BackEndParityTests
         var ml = new MLContext(seed: 0);
         var chain = (TransformerChain<ITransformer>)ml.Model.Load(_model.ModelPath, out _);
         var text = chain.OfType<TextEmbedTransformer>().Single();
-        var generator = chain.OfType<MirrorGanTransformer>().Single().With(new MirrorGanColumns { Seed = "Seed", Pixels = "Pixels" });
+        var generator = chain.OfType<MirrorGanTransformer>().Single().With(new MirrorGanColumns { SeedColumnName = "Seed", GeneratedPixelsColumnName = "Pixels" });
         var rows = _model.Captions.Take(3).SelectMany(c => new[] { 7, 8 }.Select(s => new Row { Caption = c, Seed = s })).ToArray();
         var data = ml.Data.LoadFromEnumerable(rows);
         var torchPixels = generator.Transform(text.Transform(data)).GetColumn<float[]>("Pixels").ToArray();

@@ -43,7 +43,7 @@ public sealed class TinyModelFixture : IDisposable
             KlWeight = 0.02,
             Device = "cpu",
             Seed = 3,
-            Columns = new MirrorGanColumns { Seed = "Seed" },
+            Columns = new MirrorGanColumns { SeedColumnName = "Seed" },
         };
         var chain = ml.Transforms.MirrorGan(options, stem, captioner).Fit(train);
         ModelPath = Path.Combine(Folder, "model.zip");

@@ -81,7 +81,7 @@ public sealed class RPrecision
         string captionColumn = "Caption", string imageColumn = "Image", string classIdColumn = "ClassId")
     {
         var scored = model.WithImageColumn(imageColumn, "__RPrecisionImage").Transform(data);
-        var sentences = scored.GetColumn<float[]>(model.Columns.SentenceFeature).ToArray();
+        var sentences = scored.GetColumn<float[]>(model.Columns.SentenceFeatureColumnName).ToArray();
         var images = scored.GetColumn<float[]>("__RPrecisionImage").ToArray();
         var classes = data.GetColumn<int>(classIdColumn).ToArray();
         return (images, sentences, classes);

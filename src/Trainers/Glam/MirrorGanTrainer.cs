@@ -72,18 +72,18 @@ public sealed class MirrorGanTrainer : IEstimator<TransformerChain<ITransformer>
         var text = _textEmbed?.Columns ?? TextColumnsToFit();
         var added = new List<SchemaShape.Column>
         {
-            SchemaShapes.Vector(text.WordFeatures, NumberDataViewType.Single),
-            SchemaShapes.Scalar(text.WordCount, NumberDataViewType.Int32),
-            SchemaShapes.Vector(text.SentenceFeature, NumberDataViewType.Single),
+            SchemaShapes.Vector(text.WordFeaturesColumnName, NumberDataViewType.Single),
+            SchemaShapes.Scalar(text.WordCountColumnName, NumberDataViewType.Int32),
+            SchemaShapes.Vector(text.SentenceFeatureColumnName, NumberDataViewType.Single),
         };
         var cols = GeneratorColumns(text);
         var network = o.Network;
-        added.Add(SchemaShapes.Scalar(cols.Image, new ImageDataViewType()));
+        added.Add(SchemaShapes.Scalar(cols.GeneratedImageColumnName, new ImageDataViewType()));
         if (cols.AllStages)
-            for (int s = 0; s < network.Stages - 1; s++) added.Add(SchemaShapes.Scalar($"{cols.Image}Stage{s}", new ImageDataViewType()));
-        if (cols.Attention is not null)
-            for (int s = 1; s < network.Stages; s++) added.Add(SchemaShapes.Vector($"{cols.Attention}Stage{s}", NumberDataViewType.Single));
-        if (cols.Pixels is not null) added.Add(SchemaShapes.Vector(cols.Pixels, NumberDataViewType.Single));
+            for (int s = 0; s < network.Stages - 1; s++) added.Add(SchemaShapes.Scalar($"{cols.GeneratedImageColumnName}Stage{s}", new ImageDataViewType()));
+        if (cols.AttentionColumnPrefix is not null)
+            for (int s = 1; s < network.Stages; s++) added.Add(SchemaShapes.Vector($"{cols.AttentionColumnPrefix}Stage{s}", NumberDataViewType.Single));
+        if (cols.GeneratedPixelsColumnName is not null) added.Add(SchemaShapes.Vector(cols.GeneratedPixelsColumnName, NumberDataViewType.Single));
         if (_captioner is { } c)
         {
             added.Add(SchemaShapes.Scalar(c.OutputCaptionColumnName, TextDataViewType.Instance));
@@ -294,7 +294,7 @@ public sealed class MirrorGanTrainer : IEstimator<TransformerChain<ITransformer>
 
     // The generator reads the feature columns its TextEmbed writes, whatever they are named.
     private MirrorGanColumns GeneratorColumns(TextEmbedColumns text) =>
-        Options.Columns with { WordFeatures = text.WordFeatures, WordCount = text.WordCount, SentenceFeature = text.SentenceFeature };
+        Options.Columns with { WordFeaturesColumnName = text.WordFeaturesColumnName, WordCountColumnName = text.WordCountColumnName, SentenceFeatureColumnName = text.SentenceFeatureColumnName };
 
     // A copy: the caller's options object is never changed. The trainer's columns, seed and device carry over.
     private TextEmbedOptions TextEmbedOptionsToFit()
@@ -342,7 +342,7 @@ public sealed class MirrorGanTrainer : IEstimator<TransformerChain<ITransformer>
     {
         var parts = new List<ITransformer> { text.WithImageColumn(null), generator };
         if (captioner is { } c)
-            parts.Add(new StreamCaptionerTransformer(_host, c.Network, c.Vocabulary, generator.Columns.Image, c.OutputCaptionColumnName, c.OutputScoreColumnName,
+            parts.Add(new StreamCaptionerTransformer(_host, c.Network, c.Vocabulary, generator.Columns.GeneratedImageColumnName, c.OutputCaptionColumnName, c.OutputScoreColumnName,
                 c.ImageSize, c.MaxWords, c.BeamWidth));
         return new TransformerChain<ITransformer>(parts.ToArray());
     }

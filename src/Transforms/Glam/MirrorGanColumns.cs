@@ -4,29 +4,29 @@ namespace Microsoft.ML.MirrorGan.Glam;
 public sealed record MirrorGanColumns
 {
     /// <summary>Input word features (Vector&lt;Single, D·W&gt;, D-major) from TextEmbed.</summary>
-    public string WordFeatures { get; init; } = "WordFeatures";
+    public string WordFeaturesColumnName { get; init; } = "WordFeatures";
 
     /// <summary>Input real-word count (Int32) from TextEmbed.</summary>
-    public string WordCount { get; init; } = "WordCount";
+    public string WordCountColumnName { get; init; } = "WordCount";
 
     /// <summary>Input sentence feature (Vector&lt;Single, D&gt;) from TextEmbed.</summary>
-    public string SentenceFeature { get; init; } = "SentenceFeature";
+    public string SentenceFeatureColumnName { get; init; } = "SentenceFeature";
 
     /// <summary>Optional Int32 input column with a seed per row; null: every row uses <see cref="MirrorGanTransformer.Seed"/>.</summary>
-    public string? Seed { get; init; }
+    public string? SeedColumnName { get; init; }
 
     /// <summary>Output image at the final resolution (MLImage).</summary>
-    public string Image { get; init; } = "GeneratedImage";
+    public string GeneratedImageColumnName { get; init; } = "GeneratedImage";
 
-    /// <summary>Also output every earlier stage's image as <c>{Image}Stage{i}</c> (i = 0 for 64 px).</summary>
+    /// <summary>Also output every earlier stage's image as <c>{GeneratedImageColumnName}Stage{i}</c> (i = 0 for 64 px).</summary>
     public bool AllStages { get; init; }
 
     /// <summary>
-    /// Optional output prefix for the word-attention maps: one column <c>{Attention}Stage{i}</c> per refinement stage i
+    /// Optional output prefix for the word-attention maps: one column <c>{AttentionColumnPrefix}Stage{i}</c> per refinement stage i
     /// (Vector&lt;Single, W·S·S&gt;, word-major, exactly 0 for padding words). Null: none.
     /// </summary>
-    public string? Attention { get; init; }
+    public string? AttentionColumnPrefix { get; init; }
 
     /// <summary>Optional output of the final image as CHW floats in [−1, 1] (Vector&lt;Single, 3·S·S&gt;, lossless). Null: none.</summary>
-    public string? Pixels { get; init; }
+    public string? GeneratedPixelsColumnName { get; init; }
 }

@@ -85,11 +85,11 @@ public sealed class MirrorGanTransformer : MirrorGanTransformerBase, IMirrorGanP
         {
             var list = new List<InputColumnSpec>
             {
-                InputColumnSpec.FloatVector(Columns.WordFeatures, TextDim * MaxWords),
-                new(Columns.WordCount, t => t == NumberDataViewType.Int32, "Int32 (TextEmbed's WordCount)"),
-                InputColumnSpec.FloatVector(Columns.SentenceFeature, TextDim),
+                InputColumnSpec.FloatVector(Columns.WordFeaturesColumnName, TextDim * MaxWords),
+                new(Columns.WordCountColumnName, t => t == NumberDataViewType.Int32, "Int32 (TextEmbed's WordCount)"),
+                InputColumnSpec.FloatVector(Columns.SentenceFeatureColumnName, TextDim),
             };
-            if (Columns.Seed is not null) list.Add(new(Columns.Seed, t => t == NumberDataViewType.Int32, "Int32 (a seed per row)"));
+            if (Columns.SeedColumnName is not null) list.Add(new(Columns.SeedColumnName, t => t == NumberDataViewType.Int32, "Int32 (a seed per row)"));
             return list;
         }
     }
@@ -100,17 +100,17 @@ public sealed class MirrorGanTransformer : MirrorGanTransformerBase, IMirrorGanP
         get
         {
             var o = _net.Options;
-            var list = new List<OutputColumnSpec> { new(Columns.Image, new ImageDataViewType(ImageSize, ImageSize)) };
+            var list = new List<OutputColumnSpec> { new(Columns.GeneratedImageColumnName, new ImageDataViewType(ImageSize, ImageSize)) };
             if (Columns.AllStages)
                 for (int s = 0; s < o.Stages - 1; s++)
-                    list.Add(new($"{Columns.Image}Stage{s}", new ImageDataViewType(o.BaseSize << s, o.BaseSize << s)));
-            if (Columns.Attention is not null)
+                    list.Add(new($"{Columns.GeneratedImageColumnName}Stage{s}", new ImageDataViewType(o.BaseSize << s, o.BaseSize << s)));
+            if (Columns.AttentionColumnPrefix is not null)
                 for (int s = 1; s < o.Stages; s++)
                 {
                     long side = o.BaseSize << (s - 1); // stage s attends over the previous stage's features
-                    list.Add(new($"{Columns.Attention}Stage{s}", new VectorDataViewType(NumberDataViewType.Single, (int)(MaxWords * side * side))));
+                    list.Add(new($"{Columns.AttentionColumnPrefix}Stage{s}", new VectorDataViewType(NumberDataViewType.Single, (int)(MaxWords * side * side))));
                 }
-            if (Columns.Pixels is not null) list.Add(new(Columns.Pixels, new VectorDataViewType(NumberDataViewType.Single, 3 * ImageSize * ImageSize)));
+            if (Columns.GeneratedPixelsColumnName is not null) list.Add(new(Columns.GeneratedPixelsColumnName, new VectorDataViewType(NumberDataViewType.Single, 3 * ImageSize * ImageSize)));
             return list;
         }
     }
@@ -122,11 +122,11 @@ public sealed class MirrorGanTransformer : MirrorGanTransformerBase, IMirrorGanP
         var words = inputs.Column<float[]>(0);
         var counts = inputs.Column<int>(1);
         var sentences = inputs.Column<float[]>(2);
-        var seeds = Columns.Seed is null ? Enumerable.Repeat(Seed, n).ToArray() : inputs.Column<int>(3);
+        var seeds = Columns.SeedColumnName is null ? Enumerable.Repeat(Seed, n).ToArray() : inputs.Column<int>(3);
         for (int i = 0; i < n; i++)
             if (counts[i] < 1 || counts[i] > MaxWords)
                 throw new InvalidOperationException(
-                    $"MirrorGan: row {inputs.RowPositions[i]} of column '{Columns.WordCount}' is {counts[i]}; it must be 1 to {MaxWords}. " +
+                    $"MirrorGan: row {inputs.RowPositions[i]} of column '{Columns.WordCountColumnName}' is {counts[i]}; it must be 1 to {MaxWords}. " +
                     "A caption without known words cannot be drawn: remove the row (TextEmbed's EmptyCaption = Zeros gives 0).");
         var result = Generate(words, counts, sentences, seeds);
         int col = 0;
@@ -135,10 +135,10 @@ public sealed class MirrorGanTransformer : MirrorGanTransformerBase, IMirrorGanP
         if (Columns.AllStages)
             for (int s = 0; s < result.Images.Count - 1; s++, col++)
                 for (int i = 0; i < n; i++) outputs.Set(col, i, ImageTensor.FromChw(result.Images[s][i], _net.Options.BaseSize << s));
-        if (Columns.Attention is not null)
+        if (Columns.AttentionColumnPrefix is not null)
             for (int s = 0; s < result.Attention.Count; s++, col++)
                 for (int i = 0; i < n; i++) outputs.Set(col, i, result.Attention[s][i]);
-        if (Columns.Pixels is not null)
+        if (Columns.GeneratedPixelsColumnName is not null)
             for (int i = 0; i < n; i++) outputs.Set(col, i, result.Images[^1][i]);
     }
 
@@ -216,13 +216,13 @@ public sealed class MirrorGanTransformer : MirrorGanTransformerBase, IMirrorGanP
     {
         var w = writer.Writer;
         var o = _net.Options;
-        writer.WriteString(Columns.WordFeatures);
-        writer.WriteString(Columns.WordCount);
-        writer.WriteString(Columns.SentenceFeature);
-        writer.WriteString(Columns.Image);
-        WriteOptional(writer, Columns.Seed);
-        WriteOptional(writer, Columns.Attention);
-        WriteOptional(writer, Columns.Pixels);
+        writer.WriteString(Columns.WordFeaturesColumnName);
+        writer.WriteString(Columns.WordCountColumnName);
+        writer.WriteString(Columns.SentenceFeatureColumnName);
+        writer.WriteString(Columns.GeneratedImageColumnName);
+        WriteOptional(writer, Columns.SeedColumnName);
+        WriteOptional(writer, Columns.AttentionColumnPrefix);
+        WriteOptional(writer, Columns.GeneratedPixelsColumnName);
         w.Write(Columns.AllStages);
         w.Write(MaxWords);
         w.Write(Seed);
@@ -272,8 +272,8 @@ public sealed class MirrorGanTransformer : MirrorGanTransformerBase, IMirrorGanP
         reader.ReadModule("Generator.bin", net);
         var columns = new MirrorGanColumns
         {
-            WordFeatures = words, WordCount = count, SentenceFeature = sentence, Image = image, Seed = seedColumn,
-            Attention = attention, Pixels = pixels, AllStages = allStages,
+            WordFeaturesColumnName = words, WordCountColumnName = count, SentenceFeatureColumnName = sentence, GeneratedImageColumnName = image, SeedColumnName = seedColumn,
+            AttentionColumnPrefix = attention, GeneratedPixelsColumnName = pixels, AllStages = allStages,
         };
         return new MirrorGanTransformer(env, net, maxWords, columns, seed);
     }

@@ -107,7 +107,7 @@ public sealed class TextEmbedTransformer : MirrorGanTransformerBase, IMirrorGanP
 
     /// <summary>A transformer sharing these networks that also maps <paramref name="imageColumn"/> (or, with null, maps captions only).</summary>
     public TextEmbedTransformer WithImageColumn(string? imageColumn, string imageFeatureColumn = "ImageFeature") =>
-        new(Host, Vocabulary, _text, _image, Columns with { Image = imageColumn, ImageFeature = imageFeatureColumn }, MaxWords, ImageSize, EmptyCaption);
+        new(Host, Vocabulary, _text, _image, Columns with { ImageColumnName = imageColumn, ImageFeatureColumnName = imageFeatureColumn }, MaxWords, ImageSize, EmptyCaption);
 
     private Device ModuleDevice => _text.parameters().First().device;
 
@@ -116,8 +116,8 @@ public sealed class TextEmbedTransformer : MirrorGanTransformerBase, IMirrorGanP
     {
         get
         {
-            var list = new List<InputColumnSpec> { InputColumnSpec.Text(Columns.Caption) };
-            if (Columns.Image is not null) list.Add(InputColumnSpec.Image(Columns.Image));
+            var list = new List<InputColumnSpec> { InputColumnSpec.Text(Columns.CaptionColumnName) };
+            if (Columns.ImageColumnName is not null) list.Add(InputColumnSpec.Image(Columns.ImageColumnName));
             return list;
         }
     }
@@ -129,11 +129,11 @@ public sealed class TextEmbedTransformer : MirrorGanTransformerBase, IMirrorGanP
         {
             var list = new List<OutputColumnSpec>
             {
-                new(Columns.WordFeatures, new VectorDataViewType(NumberDataViewType.Single, FeatureSize * MaxWords)),
-                new(Columns.WordCount, NumberDataViewType.Int32),
-                new(Columns.SentenceFeature, new VectorDataViewType(NumberDataViewType.Single, FeatureSize)),
+                new(Columns.WordFeaturesColumnName, new VectorDataViewType(NumberDataViewType.Single, FeatureSize * MaxWords)),
+                new(Columns.WordCountColumnName, NumberDataViewType.Int32),
+                new(Columns.SentenceFeatureColumnName, new VectorDataViewType(NumberDataViewType.Single, FeatureSize)),
             };
-            if (Columns.Image is not null) list.Add(new(Columns.ImageFeature, new VectorDataViewType(NumberDataViewType.Single, FeatureSize)));
+            if (Columns.ImageColumnName is not null) list.Add(new(Columns.ImageFeatureColumnName, new VectorDataViewType(NumberDataViewType.Single, FeatureSize)));
             return list;
         }
     }
@@ -149,12 +149,12 @@ public sealed class TextEmbedTransformer : MirrorGanTransformerBase, IMirrorGanP
             outputs.Set(1, i, features.WordCounts[i]);
             outputs.Set(2, i, features.SentenceFeatures[i]);
         }
-        if (Columns.Image is not null)
+        if (Columns.ImageColumnName is not null)
         {
             var images = inputs.Column<MLImage>(1);
             for (int i = 0; i < images.Length; i++)
                 if (images[i] is null)
-                    throw new InvalidOperationException($"TextEmbed: row {inputs.RowPositions[i]} of column '{Columns.Image}' has no image.");
+                    throw new InvalidOperationException($"TextEmbed: row {inputs.RowPositions[i]} of column '{Columns.ImageColumnName}' has no image.");
             var global = EncodeImages(images);
             for (int i = 0; i < inputs.Count; i++) outputs.Set(3, i, global[i]);
         }
@@ -201,7 +201,7 @@ public sealed class TextEmbedTransformer : MirrorGanTransformerBase, IMirrorGanP
                         : CaptionTokenizer.Tokenize(captions[i], Vocabulary.AsciiOnly).Count == 0 ? "has no word (only punctuation, symbols, control characters" + (Vocabulary.AsciiOnly ? " or non-ASCII letters, which this vocabulary drops" : "") + ")"
                         : "has no word in the vocabulary (unknown words are dropped in compatibility mode)";
                     throw new InvalidOperationException(
-                        $"TextEmbed: the caption in row {row} of column '{Columns.Caption}' {why}: {CaptionText.Quote(captions[i])}. " +
+                        $"TextEmbed: the caption in row {row} of column '{Columns.CaptionColumnName}' {why}: {CaptionText.Quote(captions[i])}. " +
                         "Remove such rows, or set EmptyCaption = Zeros to emit zero features for them.");
                 }
                 result.WordFeatures[i] = new float[d * MaxWords];
@@ -276,13 +276,13 @@ public sealed class TextEmbedTransformer : MirrorGanTransformerBase, IMirrorGanP
     protected override void SaveModel(ModelWriter writer)
     {
         var w = writer.Writer;
-        writer.WriteString(Columns.Caption);
-        writer.WriteString(Columns.WordFeatures);
-        writer.WriteString(Columns.WordCount);
-        writer.WriteString(Columns.SentenceFeature);
-        writer.WriteString(Columns.ImageFeature);
-        w.Write(Columns.Image is not null);
-        if (Columns.Image is not null) writer.WriteString(Columns.Image);
+        writer.WriteString(Columns.CaptionColumnName);
+        writer.WriteString(Columns.WordFeaturesColumnName);
+        writer.WriteString(Columns.WordCountColumnName);
+        writer.WriteString(Columns.SentenceFeatureColumnName);
+        writer.WriteString(Columns.ImageFeatureColumnName);
+        w.Write(Columns.ImageColumnName is not null);
+        if (Columns.ImageColumnName is not null) writer.WriteString(Columns.ImageColumnName);
         w.Write(MaxWords);
         w.Write(ImageSize);
         w.Write((int)EmptyCaption);
@@ -320,19 +320,19 @@ public sealed class TextEmbedTransformer : MirrorGanTransformerBase, IMirrorGanP
 }
 
 /// <summary>Column names of <see cref="TextEmbedTransformer"/>.</summary>
-/// <param name="Caption">Input caption column (Text).</param>
-/// <param name="Image">Optional input image column (MLImage); null maps captions only.</param>
-/// <param name="WordFeatures">Output word features, Vector&lt;Single, D·W&gt; (D-major, zero past the count).</param>
-/// <param name="WordCount">Output Int32 count of real words.</param>
-/// <param name="SentenceFeature">Output sentence feature, Vector&lt;Single, D&gt;.</param>
-/// <param name="ImageFeature">Output image global feature, Vector&lt;Single, D&gt; (only with <paramref name="Image"/>).</param>
+/// <param name="CaptionColumnName">Input caption column (Text).</param>
+/// <param name="ImageColumnName">Optional input image column (MLImage); null maps captions only.</param>
+/// <param name="WordFeaturesColumnName">Output word features, Vector&lt;Single, D·W&gt; (D-major, zero past the count).</param>
+/// <param name="WordCountColumnName">Output Int32 count of real words.</param>
+/// <param name="SentenceFeatureColumnName">Output sentence feature, Vector&lt;Single, D&gt;.</param>
+/// <param name="ImageFeatureColumnName">Output image global feature, Vector&lt;Single, D&gt; (only with <paramref name="ImageColumnName"/>).</param>
 public sealed record TextEmbedColumns(
-    string Caption = "Caption",
-    string? Image = null,
-    string WordFeatures = "WordFeatures",
-    string WordCount = "WordCount",
-    string SentenceFeature = "SentenceFeature",
-    string ImageFeature = "ImageFeature");
+    string CaptionColumnName = "Caption",
+    string? ImageColumnName = null,
+    string WordFeaturesColumnName = "WordFeatures",
+    string WordCountColumnName = "WordCount",
+    string SentenceFeatureColumnName = "SentenceFeature",
+    string ImageFeatureColumnName = "ImageFeature");
 
 /// <summary>Features of a list of captions (one entry per caption, in order).</summary>
 /// <param name="WordFeatures">D·W floats per caption, D-major, zero past its count.</param>

@@ -99,7 +99,7 @@ public class SchemaConsistencyTests : IClassFixture<GlamFixture>
     public void The_promised_columns_are_the_fitted_chains_output()
     {
         var o = _f.Options(1);
-        o.Columns = new global::Microsoft.ML.MirrorGan.Glam.MirrorGanColumns { Pixels = "GeneratedPixels" };
+        o.Columns = new global::Microsoft.ML.MirrorGan.Glam.MirrorGanColumns { GeneratedPixelsColumnName = "GeneratedPixels" };
         var trainer = _f.Trainer(o);
         var promised = trainer.GetOutputSchema(SchemaShapes.Of(_f.Train.Schema));
         var chain = trainer.Fit(_f.Train);

@@ -40,7 +40,7 @@ public class MirrorGanTransformerTests : IClassFixture<GlamFixture>
     {
         var o = _f.Options(2);
         o.Network = o.Network with { InitStageAttention = initStageAttention, StandardizeSentence = standardize };
-        o.Columns = new MirrorGanColumns { Seed = "Seed", Pixels = "GeneratedPixels" };
+        o.Columns = new MirrorGanColumns { SeedColumnName = "Seed", GeneratedPixelsColumnName = "GeneratedPixels" };
         var trainer = _f.Trainer(o);
         return (trainer.Fit(_f.Train), trainer);
     }

@@ -73,7 +73,7 @@ public class RuntimeTorchConcurrencyTests : IClassFixture<GlamFixture>
     {
         if (_loaded is { } l && ReferenceEquals(l.For, _f)) return l.Chain;
         var o = _f.Options(2);
-        o.Columns = new MirrorGanColumns { Seed = "Seed", Pixels = "GeneratedPixels" };
+        o.Columns = new MirrorGanColumns { SeedColumnName = "Seed", GeneratedPixelsColumnName = "GeneratedPixels" };
         var trainer = _f.Trainer(o);
         var chain = trainer.Fit(_f.Train);
         using var dir = TestPaths.NewTempDir();

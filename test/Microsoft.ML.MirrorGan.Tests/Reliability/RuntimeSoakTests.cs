@@ -34,7 +34,7 @@ public class RuntimeSoakTests : IClassFixture<GlamFixture>
         if (!File.Exists("/proc/self/status")) return; // Linux only: VmRSS
         long trainWarm = 0, trainEnd = 0;
         var o = _f.Options(100);
-        o.Columns = new MirrorGanColumns { Seed = "Seed", Pixels = "GeneratedPixels" };
+        o.Columns = new MirrorGanColumns { SeedColumnName = "Seed", GeneratedPixelsColumnName = "GeneratedPixels" };
         o.ReportEvery = 25;
         var reports = new ListProgress<MirrorGanProgress>(p =>
         {
