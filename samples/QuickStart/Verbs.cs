@@ -2,7 +2,6 @@ using Microsoft.ML.Data;
 using Microsoft.ML.MirrorGan.StreamCaptioner;
 using Microsoft.ML.MirrorGan.Evaluation;
 using Microsoft.ML.MirrorGan.Imaging;
-using Microsoft.ML.MirrorGan.Onnx.Evaluation;
 using Microsoft.ML.MirrorGan.Onnx.Import;
 using Microsoft.ML.MirrorGan.TextEmbed;
 

@@ -1,7 +1,6 @@
-using Microsoft.ML.MirrorGan.Evaluation;
 using Microsoft.ML.OnnxRuntime;
 
-namespace Microsoft.ML.MirrorGan.Onnx.Evaluation;
+namespace Microsoft.ML.MirrorGan.Evaluation;
 
 /// <summary>
 /// A user-supplied ONNX classifier for the Inception Score and class accuracy, run with ONNX Runtime. The model takes

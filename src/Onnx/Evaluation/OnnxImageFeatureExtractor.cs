@@ -1,7 +1,6 @@
-using Microsoft.ML.MirrorGan.Evaluation;
 using Microsoft.ML.OnnxRuntime;
 
-namespace Microsoft.ML.MirrorGan.Onnx.Evaluation;
+namespace Microsoft.ML.MirrorGan.Evaluation;
 
 /// <summary>
 /// Any ONNX feature network for Fréchet distances (e.g. an Inception pool-3 or ResNet-18 pooled-feature export): each

@@ -1,4 +1,4 @@
-namespace Microsoft.ML.MirrorGan.Onnx.Evaluation;
+namespace Microsoft.ML.MirrorGan.Evaluation;
 
 /// <summary>How pixels are scaled before they enter an ONNX image model (images arrive as RGB in [−1, 1]).</summary>
 public enum OnnxImageNormalization

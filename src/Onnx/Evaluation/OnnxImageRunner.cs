@@ -1,9 +1,8 @@
-using Microsoft.ML.MirrorGan.Evaluation;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using static TorchSharp.torch;
 
-namespace Microsoft.ML.MirrorGan.Onnx.Evaluation;
+namespace Microsoft.ML.MirrorGan.Evaluation;
 
 /// <summary>Feeds CHW images in [−1, 1] to an ONNX image model: resize, normalise, batch, and flatten each output row.</summary>
 internal sealed class OnnxImageRunner : IDisposable

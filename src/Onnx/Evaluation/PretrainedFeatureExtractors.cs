@@ -1,9 +1,8 @@
-using Microsoft.ML.MirrorGan.Evaluation;
 using Microsoft.ML.MirrorGan.Onnx.Import;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Microsoft.ML.MirrorGan.Onnx.Evaluation;
+namespace Microsoft.ML.MirrorGan.Evaluation;
 
 /// <summary>Feature networks with pretrained weights for Fréchet distances (the default of the QuickStart's <c>evaluate</c>).</summary>
 public static class PretrainedFeatureExtractors

@@ -83,7 +83,7 @@ public class ResNet18OnnxTests
     {
         var photos = new[] { "astronaut.jpg", "coffee.jpg", "chelsea.jpg" };
         var rgb = photos.Select(PlanarRgb255).ToArray();
-        var extractor = Microsoft.ML.MirrorGan.Onnx.Evaluation.PretrainedFeatureExtractors.ResNet18(batchSize: 2); // batches of 2 and 1
+        var extractor = Microsoft.ML.MirrorGan.Evaluation.PretrainedFeatureExtractors.ResNet18(batchSize: 2); // batches of 2 and 1
         Assert.Equal("resnet18-imagenet:pool5:512", extractor.Name);
         var features = extractor.ExtractFeatures(rgb.Select(x => x.Select(v => v / 127.5f - 1f).ToArray()).ToArray(), 224);
         string dir = ResNet18FromOnnx.DefaultModelDirectory;
@@ -97,8 +97,8 @@ public class ResNet18OnnxTests
             double diff = expected.Zip(features[i], (a, b) => Math.Abs(a - b)).Max();
             Assert.True(diff < 1e-4, $"{photos[i]}: max |extractor − ORT| = {diff:E2}");
         }
-        Assert.True(Microsoft.ML.MirrorGan.Onnx.Evaluation.PretrainedFeatureExtractors.IsResNet18Available());
-        Assert.False(Microsoft.ML.MirrorGan.Onnx.Evaluation.PretrainedFeatureExtractors.IsResNet18Available(Path.GetTempPath()));
+        Assert.True(Microsoft.ML.MirrorGan.Evaluation.PretrainedFeatureExtractors.IsResNet18Available());
+        Assert.False(Microsoft.ML.MirrorGan.Evaluation.PretrainedFeatureExtractors.IsResNet18Available(Path.GetTempPath()));
     }
 
     [Fact]

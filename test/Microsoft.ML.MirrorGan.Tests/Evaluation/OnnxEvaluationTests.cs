@@ -1,6 +1,5 @@
 using Google.Protobuf;
 using Microsoft.ML.MirrorGan.Evaluation;
-using Microsoft.ML.MirrorGan.Onnx.Evaluation;
 using Microsoft.ML.MirrorGan.Onnx.Graph;
 using DataType = Microsoft.ML.MirrorGan.Onnx.Proto.TensorProto.Types.DataType;
 
