@@ -31,7 +31,7 @@ public sealed record ShapesAccuracyResult(int Count, double? Background, double?
 /// <summary>The metrics of one evaluation; a metric that could not be computed is null and listed in <see cref="Skipped"/> with the reason.</summary>
 public sealed class MirrorGanEvaluationReport
 {
-    private static readonly JsonSerializerOptions JsonOptions = new()
+    internal static readonly JsonSerializerOptions JsonOptions = new()
     {
         WriteIndented = true,
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
