@@ -38,7 +38,7 @@ internal static class Diagnostics
         try
         {
             for (int i = 0; i < scenes.Length; i++) ImageTensor.ToChw(images[i], size, pixels.AsSpan(i * plane, plane));
-            var captions = HeldOutEvaluation.Recaption(captioner, images);
+            var captions = captioner.Caption(images, beamWidth: 1);
             var acc = ShapesCaptionAccuracy.Score(captions, scenes);
             result["greedy_caption_accuracy"] = new { color = acc.Color, shape = acc.Shape, size = acc.Size, position = acc.Position, example = captions[0] };
         }

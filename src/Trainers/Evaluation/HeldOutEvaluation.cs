@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.ML.Data;
 using Microsoft.ML.MirrorGan.Data;
-using Microsoft.ML.MirrorGan.Imaging;
 using Microsoft.ML.MirrorGan.StreamCaptioner;
 using Microsoft.ML.MirrorGan.TextEmbed;
 using Microsoft.ML.Runtime;
@@ -41,26 +40,6 @@ public static class HeldOutEvaluation
     {
         options ??= new HeldOutEvaluationOptions();
         return Run(ml, chain, HeldOutPromptSet.FashionMnist(ml, options.Seed), options);
-    }
-
-    /// <summary>Greedy (beam 1) captions of <paramref name="images"/> by <paramref name="captioner"/>, read at its own input side in batches of 64.</summary>
-    /// <param name="captioner">A fitted captioner.</param>
-    /// <param name="images">The images, any size.</param>
-    public static string[] Recaption(StreamCaptionerTransformer captioner, IReadOnlyList<MLImage> images)
-    {
-        if (captioner is null) throw new ArgumentNullException(nameof(captioner));
-        if (images is null) throw new ArgumentNullException(nameof(images));
-        int side = captioner.ImageSize, plane = 3 * side * side;
-        var result = new List<string>(images.Count);
-        for (int start = 0; start < images.Count; start += 64)
-        {
-            int n = Math.Min(64, images.Count - start);
-            var pixels = new float[n * plane];
-            for (int i = 0; i < n; i++) ImageTensor.ToChw(images[start + i], side, pixels.AsSpan(i * plane, plane));
-            using var batch = TorchSharp.torch.tensor(pixels, new long[] { n, 3, side, side });
-            result.AddRange(captioner.Generate(batch, beamWidth: 1).Select(c => captioner.Vocabulary.Decode(c.Ids)));
-        }
-        return result.ToArray();
     }
 
     private static Dictionary<string, HeldOutSetScores> Run(MLContext ml, ITransformer chain, IEnumerable<HeldOutPromptSet> sets, HeldOutEvaluationOptions options)
@@ -118,7 +97,7 @@ public static class HeldOutEvaluation
             SemanticAccuracy = new ShapesSemanticAccuracy(Rate(x => x.Background), Rate(x => x.Color), Rate(x => x.Shape), Rate(x => x.Size), Rate(x => x.Position), Rate(x => x.AllCorrect)),
             ShapeConfusion = ShapeConfusion(detections, scenes),
             RecaptionSelfConsistency = captions is null ? null : ShapesRecaptionAccuracy.From(ShapesCaptionAccuracy.Score(captions, scenes)),
-            RecaptionIndependent = judge is null ? null : ShapesRecaptionAccuracy.From(ShapesCaptionAccuracy.Score(Recaption(judge, images), scenes)),
+            RecaptionIndependent = judge is null ? null : ShapesRecaptionAccuracy.From(ShapesCaptionAccuracy.Score(judge.Caption(images, beamWidth: 1), scenes)),
         };
     }
 

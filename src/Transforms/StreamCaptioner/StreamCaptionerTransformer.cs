@@ -1,6 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.MirrorGan;
+using Microsoft.ML.MirrorGan.Imaging;
 using Microsoft.ML.MirrorGan.StreamCaptioner;
 using Microsoft.ML.MirrorGan.Text;
 using Microsoft.ML.Runtime;
@@ -98,6 +99,28 @@ public sealed class StreamCaptionerTransformer : MirrorGanTransformerBase, IMirr
         var features = _net.Encoder.call(images.to(device));
         if (width == 1) return CaptionDecoder.Greedy(_net.Decoder, features, max);
         return Enumerable.Range(0, (int)features.shape[0]).Select(i => CaptionDecoder.Beam(_net.Decoder, features[i], width, max)).ToArray();
+    }
+
+    /// <summary>
+    /// Captions <paramref name="images"/> (any size, each read at <see cref="ImageSize"/>) in batches of 64 and decodes the
+    /// words: the captions of a folder of pictures or of generated images without building an <c>IDataView</c>.
+    /// </summary>
+    /// <param name="images">The images.</param>
+    /// <param name="beamWidth">Beam width (null: <see cref="BeamWidth"/>; 1: greedy).</param>
+    public string[] Caption(IReadOnlyList<MLImage> images, int? beamWidth = null)
+    {
+        if (images is null) throw new ArgumentNullException(nameof(images));
+        int side = ImageSize, plane = 3 * side * side;
+        var result = new List<string>(images.Count);
+        for (int start = 0; start < images.Count; start += 64)
+        {
+            int n = Math.Min(64, images.Count - start);
+            var pixels = new float[n * plane];
+            for (int i = 0; i < n; i++) ImageTensor.ToChw(images[start + i], side, pixels.AsSpan(i * plane, plane));
+            using var batch = tensor(pixels, new long[] { n, 3, side, side });
+            result.AddRange(Generate(batch, beamWidth).Select(c => Vocabulary.Decode(c.Ids)));
+        }
+        return result.ToArray();
     }
 
     static MirrorGanModelFormat IMirrorGanPersistable<StreamCaptionerTransformer>.Format => FormatInfo;

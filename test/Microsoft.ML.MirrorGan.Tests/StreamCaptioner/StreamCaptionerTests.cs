@@ -94,6 +94,16 @@ public class StreamCaptionerTests
     }
 
     [Fact]
+    public void Caption_of_a_list_of_images_gives_the_transform_captions_across_batches()
+    {
+        var (ml, model, _) = Fitted.Value;
+        var rows = StreamTestData.Rows(6); // 72 images: one full batch of 64 and a partial one
+        var expected = model.Transform(ml.Data.LoadFromEnumerable(rows)).GetColumn<string>("GeneratedCaption").ToArray();
+        Assert.Equal(expected, model.Caption(rows.Select(r => r.Image).ToArray()));
+        Assert.Empty(model.Caption(Array.Empty<MLImage>()));
+    }
+
+    [Fact]
     public void Wrong_size_and_grey_images_are_converted_and_a_missing_image_names_the_row()
     {
         var (ml, model, _) = Fitted.Value;
