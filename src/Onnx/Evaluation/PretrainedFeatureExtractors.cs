@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 
 namespace Microsoft.ML.MirrorGan.Evaluation;
 
-/// <summary>Feature networks with pretrained weights for Fréchet distances (the default of the QuickStart's <c>evaluate</c>).</summary>
+/// <summary>Feature networks with pretrained weights for Fréchet distances (the default of the experiments' <c>evaluate</c> verb).</summary>
 public static class PretrainedFeatureExtractors
 {
     /// <summary>The name <see cref="ResNet18"/>'s extractor reports.</summary>

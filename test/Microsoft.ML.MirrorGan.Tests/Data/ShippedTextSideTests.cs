@@ -9,7 +9,7 @@ using static TorchSharp.torch;
 namespace Microsoft.ML.MirrorGan.Tests.Data;
 
 /// <summary>
-/// The Shapes text side the QuickStart ships (samples/QuickStart/pretrained/shapes, made by its <c>pretrain</c> verb):
+/// The Shapes text side the QuickStart ships (samples/QuickStart/pretrained/shapes, made by the Experiments project's <c>pretrain</c> verb):
 /// it loads, knows every attribute word, tells captions that differ only in shape or position apart as well as its
 /// pretrain.json says, and both captioners read real held-out images.
 /// </summary>

@@ -115,7 +115,7 @@ public class MirrorGanTransformerTests : IClassFixture<GlamFixture>
         File.WriteAllLines(prompts, new[] { Prompts[0].Caption, Prompts[0].Caption });
         byte[][] Run(string folder)
         {
-            var (code, log) = ChildProcess.RunDotnet(Path.GetFullPath(TestPaths.Metadata("QuickStart")), TimeSpan.FromMinutes(2),
+            var (code, log) = ChildProcess.RunDotnet(Path.GetFullPath(TestPaths.Metadata("Experiments")), TimeSpan.FromMinutes(2),
                 "generate", "--model", zip, "--prompts", prompts, "--seed", "5", "--out", dir.File(folder));
             Assert.True(code == 0, log);
             return new[] { File.ReadAllBytes(Path.Combine(dir.File(folder), "0.png")), File.ReadAllBytes(Path.Combine(dir.File(folder), "1.png")) };

@@ -1,7 +1,7 @@
 namespace Microsoft.ML.MirrorGan.Tests.Reliability;
 
 /// <summary>
-/// Every command-line tool (the QuickStart and its verbs, the benchmarks, the STREAM report, the test hosts; the web
+/// Every command-line tool (the QuickStart, the experiments and their verbs, the benchmarks, the STREAM report, the test hosts; the web
 /// service has its own in its test project) answers --help with exit code 0, and a bad setting with one line naming the setting, the
 /// value and the allowed range, a non-zero exit code and no stack trace, before anything runs.
 /// </summary>
@@ -12,9 +12,11 @@ public class CommandLineTests
     public static TheoryData<string, string[], string> Helps => new()
     {
         { "QuickStart", new[] { "--help" }, "--iterations" },
-        { "QuickStart", new[] { "generate", "--help" }, "--prompts" },
-        { "QuickStart", new[] { "caption", "--help" }, "--images" },
-        { "QuickStart", new[] { "evaluate", "--help" }, "--dataset" },
+        { "Experiments", new[] { "--help" }, "--ablation" },
+        { "Experiments", new[] { "pretrain", "--help" }, "--stem-epochs" },
+        { "Experiments", new[] { "generate", "--help" }, "--prompts" },
+        { "Experiments", new[] { "caption", "--help" }, "--images" },
+        { "Experiments", new[] { "evaluate", "--help" }, "--dataset" },
         { "Benchmarks", new[] { "--help" }, "train-split" },
         { "Benchmarks", new[] { "train-split", "--help" }, "warm-up" },
         { "StreamReport", new[] { "--help" }, "seconds" },
@@ -36,8 +38,13 @@ public class CommandLineTests
     {
         { "QuickStart", new[] { "--threads", "many" }, "'many'" },
         { "QuickStart", new[] { "--threads", "99" }, "--threads is 99; it must be 0 to 64." },
-        { "QuickStart", new[] { "generate", "--model", "m.zip", "--prompts", "p.txt", "--out", "o", "--threads", "0" }, "--threads is 0; it must be 1 to 64." },
-        { "QuickStart", new[] { "evaluate", "--model", "m.zip", "--dataset", "mnist" }, "'mnist'" },
+        { "QuickStart", new[] { "--iterations", "0" }, "--iterations is 0; it must be 1 to 1000000000." },
+        { "QuickStart", new[] { "--dataset", "cub" }, "'cub'" },
+        { "Experiments", new[] { "--lambda", "-1" }, "--lambda is -1; it must be 0 to 1000000." },
+        { "Experiments", new[] { "--ema-decay", "2" }, "--ema-decay is 2; it must be 0 to 1." },
+        { "Experiments", new[] { "pretrain", "--out", "o", "--stem-epochs", "0" }, "--stem-epochs is 0; it must be 1 to 100000." },
+        { "Experiments", new[] { "generate", "--model", "m.zip", "--prompts", "p.txt", "--out", "o", "--threads", "0" }, "--threads is 0; it must be 1 to 64." },
+        { "Experiments", new[] { "evaluate", "--model", "m.zip", "--dataset", "mnist" }, "'mnist'" },
         { "Benchmarks", new[] { "train-split", "tiny", "0" }, "batch is 0; it must be 1 to 4,096." },
         { "Benchmarks", new[] { "soak", "10", "-5" }, "predictions is -5; it must be 0 to 100,000,000." },
         { "Benchmarks", new[] { "train-split", "huge" }, "'huge'" },

@@ -1,6 +1,6 @@
 using Microsoft.ML.MirrorGan.Data;
 
-namespace Microsoft.ML.MirrorGan.QuickStart;
+namespace Microsoft.ML.MirrorGan.Experiments;
 
 /// <summary>Loads the training rows of the chosen dataset and picks the default preset for it.</summary>
 internal static class TrainingData

@@ -1,68 +1,25 @@
-using Microsoft.ML.Data;
-using Microsoft.ML.MirrorGan.StreamCaptioner;
 using Microsoft.ML.MirrorGan.Evaluation;
-using Microsoft.ML.MirrorGan.Imaging;
 using Microsoft.ML.MirrorGan.Onnx.Import;
 using Microsoft.ML.MirrorGan.TextEmbed;
 
-namespace Microsoft.ML.MirrorGan.QuickStart;
+namespace Microsoft.ML.MirrorGan.Experiments;
 
-/// <summary>The verbs that work on a saved model.zip.</summary>
-internal static class Verbs
+/// <summary>The evaluate verb: scores a saved model.zip on the held-out prompts (docs/evaluation.md).</summary>
+internal static class EvaluateVerb
 {
-    public static int Generate(string model, string promptFile, int seed, string output)
-    {
-        var ml = new MLContext(seed: 1);
-        var chain = Load(ml, model);
-        var lines = File.ReadAllLines(promptFile);
-        for (int i = 0; i < lines.Length; i++)
-            if (string.IsNullOrWhiteSpace(lines[i]))
-                throw new ArgumentException($"{promptFile}: line {i + 1} is empty; write one caption per line.");
-        // Line i gets seed N + i: one noise draw per image, so a set of prompts is not judged on a single draw.
-        var rows = lines.Select((l, i) => new Prompts { Caption = l.Trim(), Seed = unchecked(seed + i) }).ToList();
-        var images = chain.Transform(ml.Data.LoadFromEnumerable(rows)).GetColumn<MLImage>("GeneratedImage").ToArray();
-        Directory.CreateDirectory(output);
-        for (int i = 0; i < images.Length; i++)
-        {
-            int size = images[i].Width;
-            File.WriteAllBytes(Path.Combine(output, $"{i}.png"), ImageTensor.ToPng(ImageTensor.ToChw(images[i], size), size));
-        }
-        Console.Error.WriteLine($"wrote {images.Length} image(s) to {output}");
-        return 0;
-    }
-
-    public static int Caption(string model, string folder)
-    {
-        var ml = new MLContext(seed: 1);
-        var captioner = ((IEnumerable<ITransformer>)Load(ml, model)).OfType<StreamCaptionerTransformer>().LastOrDefault()
-            ?? throw new InvalidOperationException($"{model} holds no STREAM captioner.");
-        if (!Directory.Exists(folder)) throw new DirectoryNotFoundException($"Image folder '{folder}' does not exist.");
-        var files = Directory.GetFiles(folder).Where(f => f.EndsWith(".png", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".jpg", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".jpeg", StringComparison.OrdinalIgnoreCase))
-            .OrderBy(f => f, StringComparer.Ordinal).ToArray();
-        const int batch = 32;
-        for (int start = 0; start < files.Length; start += batch)
-        {
-            var chunk = files.Skip(start).Take(batch).ToArray();
-            // ImageFile checks the header before decoding: a hostile 30,000×30,000 PNG is refused, not allocated.
-            var images = chunk.Select(f => ImageFile.Load(f)).ToArray();
-            int size = captioner.ImageSize;
-            var pixels = new float[images.Length * 3 * size * size];
-            for (int i = 0; i < images.Length; i++) ImageTensor.ToChw(images[i], size, pixels.AsSpan(i * 3 * size * size, 3 * size * size));
-            using var scope = TorchSharp.torch.NewDisposeScope();
-            var captions = captioner.Generate(TorchSharp.torch.tensor(pixels, new long[] { images.Length, 3, size, size }));
-            for (int i = 0; i < chunk.Length; i++) Console.WriteLine($"{Path.GetFileName(chunk[i])}\t{captioner.Vocabulary.Decode(captions[i].Ids)}");
-            foreach (var img in images) img.Dispose();
-        }
-        return 0;
-    }
-
     /// <summary>Settings of the evaluate verb (see Program.cs for the options).</summary>
-    public sealed record EvaluateSettings(string Model, string Output, int Seed, string Dataset, string Features, string? Classifier,
+    public sealed record Settings(string Model, string Output, int Seed, string Dataset, string Features, string? Classifier,
         string ClassifierNormalization, string? FashionClassifier);
 
-    public static int Evaluate(EvaluateSettings s)
+    public static int Run(Settings s)
     {
         var ml = new MLContext(seed: 1);
+        // HeldOutEvaluation reports each prompt set on the context's log ("MirrorGan: <set>: ...").
+        ml.Log += (_, e) =>
+        {
+            int at = e.Message.IndexOf("MirrorGan: ", StringComparison.Ordinal);
+            if (e.Kind >= Microsoft.ML.Runtime.ChannelMessageKind.Info && at >= 0) Console.WriteLine($"  {e.Message[(at + "MirrorGan: ".Length)..]}");
+        };
         var chain = Load(ml, s.Model);
         var notes = new List<string>();
         var quality = new MirrorGanEvaluationOptions
@@ -105,7 +62,7 @@ internal static class Verbs
     }
 
     /// <summary>
-    /// The FID feature network: ImageNet ResNet-18 by default (the QuickStart references its package), the model's own
+    /// The FID feature network: ImageNet ResNet-18 by default (this project references its package), the model's own
     /// DAMSM image encoder, none, or any ONNX feature extractor given by path.
     /// </summary>
     private static IImageFeatureExtractor? FeatureNetwork(ITransformer chain, string features, List<string> notes)
@@ -126,7 +83,8 @@ internal static class Verbs
         }
     }
 
-    private static ITransformer Load(MLContext ml, string path)
+    /// <summary>Loads a model.zip, or says that the main job makes one.</summary>
+    public static ITransformer Load(MLContext ml, string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"Model '{path}' does not exist; run the main job first (it writes <out>/model.zip).", path);
         return ml.Model.Load(path, out _);

@@ -6,7 +6,7 @@ using Microsoft.ML.MirrorGan.Glam;
 using Microsoft.ML.MirrorGan.TextEmbed;
 using TorchSharp;
 
-namespace Microsoft.ML.MirrorGan.QuickStart;
+namespace Microsoft.ML.MirrorGan.Experiments;
 
 /// <summary>Command-line settings of the main job.</summary>
 internal sealed record TrainSettings(string Dataset, string? DataPath, string? Preset, int Iterations, double? GanMinutes, string Output,
@@ -115,7 +115,7 @@ internal static class TrainJob
         torch.set_num_threads(s.Threads > 0 ? s.Threads : Math.Clamp(Environment.ProcessorCount, 1, 4));
         var device = TorchRuntime.ResolveDevice(s.Device);
         Directory.CreateDirectory(s.Output);
-        Console.WriteLine($"MirrorGAN QuickStart: dataset {s.Dataset}, device {device}, torch threads {torch.get_num_threads()}, output '{Path.GetFullPath(s.Output)}'");
+        Console.WriteLine($"MirrorGAN experiments: dataset {s.Dataset}, device {device}, torch threads {torch.get_num_threads()}, output '{Path.GetFullPath(s.Output)}'");
         Console.WriteLine(TorchRuntime.CpuConvolutions);
         var ml = new MLContext(seed: s.Seed);
         // MLContext.Log carries the trainers' messages ("[Source=..., Kind=Info] MirrorGan: ..."); progress lines come via IProgress.
@@ -194,7 +194,7 @@ internal static class TrainJob
         return 0;
     }
 
-    /// <summary>The text side shipped with the QuickStart for Shapes (made by <c>pretrain</c>; pretrained/shapes/README.md).</summary>
+    /// <summary>The Shapes text side the QuickStart ships, copied next to this program (made by <c>pretrain</c>; samples/QuickStart/pretrained/shapes/README.md).</summary>
     public static string ShippedShapesTextSide => Path.Combine(AppContext.BaseDirectory, "pretrained", "shapes");
 
     /// <summary>File names of a text-side folder.</summary>

@@ -2,7 +2,7 @@ using System.Text.Json;
 using Microsoft.ML.MirrorGan.Evaluation;
 using Microsoft.ML.MirrorGan.StreamCaptioner;
 
-namespace Microsoft.ML.MirrorGan.QuickStart;
+namespace Microsoft.ML.MirrorGan.Experiments;
 
 /// <summary>Scores a saved chain on the dataset's held-out prompts with the library's <see cref="HeldOutEvaluation"/>.</summary>
 internal static class Evaluation

@@ -5,7 +5,7 @@ using Microsoft.ML.MirrorGan.Imaging;
 using Microsoft.ML.MirrorGan.TextEmbed;
 using TorchSharp;
 
-namespace Microsoft.ML.MirrorGan.QuickStart;
+namespace Microsoft.ML.MirrorGan.Experiments;
 
 /// <summary>
 /// Checks of the frozen text encoder and captioner that tell whether the GAN can learn an attribute at all
