@@ -92,6 +92,7 @@ public partial class ReadmeTests
         ["samples/StreamReport"] = "StreamReport",
         ["samples/WebService"] = "WebService",
         ["test/Microsoft.ML.MirrorGan.Benchmarks"] = "Benchmarks",
+        ["test/Microsoft.ML.MirrorGan.StressTools"] = "StressTools",
     };
 
     [GeneratedRegex(@"dotnet run --project (\S+) -c Release(?: -- ([^`\n|]*))?")]

@@ -1,7 +1,7 @@
 namespace Microsoft.ML.MirrorGan.Tests.Reliability;
 
 /// <summary>
-/// Every command-line tool (the QuickStart, the experiments and their verbs, the benchmarks, the STREAM report, the test hosts; the web
+/// Every command-line tool (the QuickStart, the experiments and their verbs, the benchmarks, the stress tools, the STREAM report, the test hosts; the web
 /// service has its own in its test project) answers --help with exit code 0, and a bad setting with one line naming the setting, the
 /// value and the allowed range, a non-zero exit code and no stack trace, before anything runs.
 /// </summary>
@@ -19,6 +19,8 @@ public class CommandLineTests
         { "Experiments", new[] { "evaluate", "--help" }, "--dataset" },
         { "Benchmarks", new[] { "--help" }, "train-split" },
         { "Benchmarks", new[] { "train-split", "--help" }, "warm-up" },
+        { "StressTools", new[] { "--help" }, "inference-race" },
+        { "StressTools", new[] { "fuzz-models", "--help" }, "timeout" },
         { "StreamReport", new[] { "--help" }, "seconds" },
         { "ModelLoadHost", new[] { "--help" }, "glam-train" },
         { "OnnxHost", new[] { "--help" }, "export folder" },
@@ -46,7 +48,9 @@ public class CommandLineTests
         { "Experiments", new[] { "generate", "--model", "m.zip", "--prompts", "p.txt", "--out", "o", "--threads", "0" }, "--threads is 0; it must be 1 to 64." },
         { "Experiments", new[] { "evaluate", "--model", "m.zip", "--dataset", "mnist" }, "'mnist'" },
         { "Benchmarks", new[] { "train-split", "tiny", "0" }, "batch is 0; it must be 1 to 4,096." },
-        { "Benchmarks", new[] { "soak", "10", "-5" }, "predictions is -5; it must be 0 to 100,000,000." },
+        { "StressTools", new[] { "soak", "10", "-5" }, "predictions is -5; it must be 0 to 100,000,000." },
+        { "StressTools", new[] { "inference-race", "0" }, "seconds is 0; it must be 1 to 86400." },
+        { "StressTools", new[] { "fuzz-models", "10", "1", "pdf" }, "'pdf'" },
         { "Benchmarks", new[] { "train-split", "huge" }, "'huge'" },
         { "StreamReport", new[] { "shapes", "0" }, "seconds is 0; it must be 1 to 86,400." },
         { "ModelLoadHost", new[] { "glam-train", "a.zip", "ckpt" }, "glam-train" },

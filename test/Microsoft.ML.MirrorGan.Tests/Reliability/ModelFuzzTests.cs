@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace Microsoft.ML.MirrorGan.Tests.Reliability;
 
 /// <summary>
-/// Issue 11, the bounded fuzz job in CI: the Benchmarks' <c>fuzz-models</c> verb mutates a real model.zip and a real ONNX
+/// Issue 11, the bounded fuzz job in CI: the StressTools' <c>fuzz-models</c> verb mutates a real model.zip and a real ONNX
 /// export 100 times each (seeded) and loads and scores every case in child processes. A native crash or a hang in any
 /// case fails this test; every case must end loaded or with a managed exception that says the file is bad.
 /// </summary>
@@ -14,7 +14,7 @@ public class ModelFuzzTests
     [Fact]
     public void Hundred_mutated_model_zips_and_onnx_files_give_no_crash_and_no_hang()
     {
-        string dll = Path.GetFullPath(TestPaths.Metadata("Benchmarks"));
+        string dll = Path.GetFullPath(TestPaths.Metadata("StressTools"));
         using var dir = TestPaths.NewTempDir();
         string summary = dir.File("fuzz.json");
         var (exit, output) = ChildProcess.RunDotnet(dll, TimeSpan.FromMinutes(8), "fuzz-models", $"{Cases}", "20261127", "all", "60", summary);

@@ -9,7 +9,7 @@ using Microsoft.ML.MirrorGan.TextEmbed;
 using Microsoft.ML.MirrorGan.Text;
 using TorchSharp;
 
-namespace Microsoft.ML.MirrorGan.Benchmarks;
+namespace Microsoft.ML.MirrorGan.StressTools;
 
 /// <summary>
 /// Seeded, bounded fuzzing of the files a service loads (issue 11): a real small ML.NET <c>model.zip</c> (TextEmbed) and a

@@ -1,4 +1,4 @@
-namespace Microsoft.ML.MirrorGan.Benchmarks;
+namespace Microsoft.ML.MirrorGan.StressTools;
 
 /// <summary>
 /// A background thread that allocates continuously (a busy logger, progress handler or parallel data loader), so that

@@ -5,16 +5,16 @@ using Microsoft.ML.MirrorGan.Data;
 using Microsoft.ML.MirrorGan.Glam;
 using Microsoft.ML.MirrorGan.TextEmbed;
 
-namespace Microsoft.ML.MirrorGan.Benchmarks;
+namespace Microsoft.ML.MirrorGan.StressTools;
 
 /// <summary>
-/// Runtime reliability jobs (README "Reliability: runtime"):
+/// Runtime reliability jobs (docs/reliability.md):
 /// <c>soak [steps] [predictions]</c> trains a tiny MirrorGAN for N steps and then makes M single-row predictions
 /// through a PredictionEngine over the saved-and-loaded chain, printing resident memory (VmRSS) after warm-up and at
 /// the end of each phase; <c>inference-race [seconds] [both|guarded|unguarded]</c> scores one loaded chain from 8 threads while another thread
 /// allocates, and counts results that differ from sequential scoring and exceptions (TorchSharp's Scalar lifetime race).
 /// </summary>
-internal static class RuntimeBenchmarks
+internal static class RuntimeStress
 {
     public sealed class Prompt
     {

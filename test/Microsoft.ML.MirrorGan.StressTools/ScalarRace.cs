@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using static TorchSharp.torch;
 
-namespace Microsoft.ML.MirrorGan.Benchmarks;
+namespace Microsoft.ML.MirrorGan.StressTools;
 
 /// <summary>
 /// Reproduces TorchSharp 0.107's Scalar lifetime race (see <see cref="TorchGcGuard"/>): BatchNorm training steps
