@@ -16,7 +16,7 @@ var root = new RootCommand("MirrorGAN stress tools: fuzzing, race reproductions 
 
 var fuzzCases = Int("cases", "Cases per kind", 1000, 1, 10_000_000);
 var fuzzSeed = Int("seed", "Seed", 1, int.MinValue, int.MaxValue);
-var fuzzKinds = Choice("kinds", "Which files to mutate", "all", "all", "zip", "onnx", "both");
+var fuzzKinds = Choice("kinds", "Which files to mutate", "all", "all", "zip", "entry", "onnx");
 var fuzzTimeout = Double("timeout", "Seconds a child may take per case", 30, 1, 3600);
 var fuzzSummary = new Argument<string?>("summary") { Description = "Where to write the JSON summary", Arity = ArgumentArity.ZeroOrOne };
 root.Verb("fuzz-models", "Mutated model zips / ONNX files, loaded and scored in child processes.",

@@ -51,6 +51,7 @@ public class CommandLineTests
         { "StressTools", new[] { "soak", "10", "-5" }, "predictions is -5; it must be 0 to 100,000,000." },
         { "StressTools", new[] { "inference-race", "0" }, "seconds is 0; it must be 1 to 86400." },
         { "StressTools", new[] { "fuzz-models", "10", "1", "pdf" }, "'pdf'" },
+        { "StressTools", new[] { "fuzz-models", "10", "1", "both" }, "'both'" },
         { "Benchmarks", new[] { "train-split", "huge" }, "'huge'" },
         { "StreamReport", new[] { "shapes", "0" }, "seconds is 0; it must be 1 to 86,400." },
         { "ModelLoadHost", new[] { "glam-train", "a.zip", "ckpt" }, "glam-train" },
