@@ -20,7 +20,7 @@ public class HeldOutEvaluationTests : IClassFixture<GlamFixture>
     private ITransformer Chain()
     {
         var options = _f.Options(2);
-        options.Columns = new MirrorGanColumns { Seed = "Seed" };
+        options.Columns = new MirrorGanColumns { SeedColumnName = "Seed" };
         return _f.Trainer(options).Fit(_f.Train);
     }
 
