@@ -77,7 +77,6 @@ internal static class MainJob
         // StreamCaptioner, which maps a caption (and a noise seed) to an image and its re-caption.
         clock.Restart();
         (options.SampleFolder, options.CheckpointFolder) = (Path.Combine(output, "samples"), Path.Combine(output, "checkpoint"));
-        options.Columns = new MirrorGanColumns { SeedColumnName = "Seed" };
         var chain = ml.Transforms.MirrorGan(options, text, captioner).Fit(train);
         Lap("gan_default_s");
         ml.Model.Save(chain, ml.Data.LoadFromEnumerable(new[] { new Prompt("", 0) }).Schema, Path.Combine(output, "model.zip"));

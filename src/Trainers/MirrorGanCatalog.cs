@@ -12,7 +12,7 @@ namespace Microsoft.ML;
 /// the <c>Tiny</c> presets, which fit on a CPU in minutes) and an <c>Options</c> overload (any preset: <c>Tiny()</c>,
 /// <c>Cub()</c>, <c>Coco()</c>: the same three presets on all three option classes).
 /// </summary>
-public static class MirrorGanCatalog
+public static partial class MirrorGanCatalog
 {
     /// <summary>
     /// STEM with the tiny preset (<see cref="TextEmbedOptions.Tiny"/>): pretrains the text encoder with DAMSM on (caption,

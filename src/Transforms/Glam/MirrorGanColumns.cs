@@ -12,8 +12,11 @@ public sealed record MirrorGanColumns
     /// <summary>Input sentence feature (Vector&lt;Single, D&gt;) from TextEmbed.</summary>
     public string SentenceFeatureColumnName { get; init; } = "SentenceFeature";
 
-    /// <summary>Optional Int32 input column with a seed per row; null: every row uses <see cref="MirrorGanTransformer.Seed"/>.</summary>
-    public string? SeedColumnName { get; init; }
+    /// <summary>
+    /// Int32 input column with the noise seed of each row ("Seed"). The column is optional: rows of an input without it (or
+    /// with this set to null) all use <see cref="MirrorGanTransformer.Seed"/>, so a caption alone always gives the same image.
+    /// </summary>
+    public string? SeedColumnName { get; init; } = "Seed";
 
     /// <summary>Output image at the final resolution (MLImage).</summary>
     public string GeneratedImageColumnName { get; init; } = "GeneratedImage";

@@ -89,7 +89,9 @@ public sealed class MirrorGanTransformer : MirrorGanTransformerBase, IMirrorGanP
                 new(Columns.WordCountColumnName, t => t == NumberDataViewType.Int32, "Int32 (TextEmbed's WordCount)"),
                 InputColumnSpec.FloatVector(Columns.SentenceFeatureColumnName, TextDim),
             };
-            if (Columns.SeedColumnName is not null) list.Add(new(Columns.SeedColumnName, t => t == NumberDataViewType.Int32, "Int32 (a seed per row)"));
+            // Optional: without it every row uses Seed, so a caption alone still generates (the same image each time).
+            if (Columns.SeedColumnName is not null)
+                list.Add(new(Columns.SeedColumnName, t => t == NumberDataViewType.Int32, "Int32 (a seed per row)") { Optional = true });
             return list;
         }
     }
@@ -122,7 +124,7 @@ public sealed class MirrorGanTransformer : MirrorGanTransformerBase, IMirrorGanP
         var words = inputs.Column<float[]>(0);
         var counts = inputs.Column<int>(1);
         var sentences = inputs.Column<float[]>(2);
-        var seeds = Columns.SeedColumnName is null ? Enumerable.Repeat(Seed, n).ToArray() : inputs.Column<int>(3);
+        var seeds = Columns.SeedColumnName is not null && inputs.Has(3) ? inputs.Column<int>(3) : Enumerable.Repeat(Seed, n).ToArray();
         for (int i = 0; i < n; i++)
             if (counts[i] < 1 || counts[i] > MaxWords)
                 throw new InvalidOperationException(

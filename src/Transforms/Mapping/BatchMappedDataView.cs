@@ -58,9 +58,10 @@ internal sealed class BatchMappedDataView : IDataView
                     _passThrough[c.Index] = ColumnCache.Create(input, m.InputSchema[c.Index], capacity);
             _computeOutputs = needed.Any(c => m.IsOutput(c.Index));
             _inputReaders = _computeOutputs
-                ? m.InputColumns.Select(i => ColumnValues.Reader(input, m.InputSchema[i])).ToArray()
+                ? m.Readers(input)
                 : Array.Empty<Func<object?>>();
-            _inputs = new InputBatch(m.InputColumns.Length, capacity) { RowPositions = new long[capacity] };
+            _inputs = m.NewInputBatch(capacity);
+            _inputs.RowPositions = new long[capacity];
             _outputs = new OutputBatch(m.OutputCount, capacity);
             _ids = new DataViewRowId[capacity];
             _idSource = input.GetIdGetter();

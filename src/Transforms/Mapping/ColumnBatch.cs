@@ -4,12 +4,17 @@ namespace Microsoft.ML.MirrorGan;
 public sealed class InputBatch
 {
     private readonly object?[][] _columns;
+    private readonly bool[] _present;
 
-    internal InputBatch(int columns, int capacity)
+    internal InputBatch(bool[] present, int capacity)
     {
-        _columns = new object?[columns][];
-        for (int i = 0; i < columns; i++) _columns[i] = new object?[capacity];
+        _present = present;
+        _columns = new object?[present.Length][];
+        for (int i = 0; i < present.Length; i++) _columns[i] = new object?[capacity];
     }
+
+    /// <summary>Whether input column <paramref name="column"/> is in the input (false only for an absent optional column).</summary>
+    public bool Has(int column) => _present[column];
 
     /// <summary>Number of rows in the batch.</summary>
     public int Count { get; internal set; }

@@ -9,6 +9,12 @@ namespace Microsoft.ML.MirrorGan;
 /// <param name="Expected">Human description of the accepted types, used in error messages.</param>
 public sealed record InputColumnSpec(string Name, Func<DataViewType, bool> Accepts, string Expected)
 {
+    /// <summary>
+    /// Whether the column may be absent from the input: the transformer then sees <see cref="InputBatch.Has"/> false for
+    /// it (a present column must still have the accepted type).
+    /// </summary>
+    public bool Optional { get; init; }
+
     /// <summary>A text column.</summary>
     public static InputColumnSpec Text(string name) => new(name, t => t is TextDataViewType, "Text (string)");
 

@@ -69,6 +69,11 @@ public abstract class MirrorGanTransformerBase : ITransformer, ICanSaveModel
         for (int i = 0; i < inputs.Length; i++)
         {
             var spec = InputColumns[i];
+            if (spec.Optional && inputSchema.GetColumnOrNull(spec.Name) is null)
+            {
+                inputs[i] = -1;
+                continue;
+            }
             var col = inputSchema.GetColumnOrNull(spec.Name)
                 ?? throw new ArgumentOutOfRangeException(nameof(inputSchema),
                     $"{GetType().Name}: input column '{spec.Name}' was not found. It must be {spec.Expected}; " +
@@ -99,7 +104,15 @@ internal sealed class BoundMapping
     public MirrorGanTransformerBase Owner { get; }
     public DataViewSchema InputSchema { get; }
     public DataViewSchema OutputSchema { get; }
+    /// <summary>Input schema index of each input spec; −1 for an optional column the input does not have.</summary>
     public int[] InputColumns { get; }
+
+    /// <summary>One value reader per input spec over <paramref name="input"/> (an absent optional column reads null).</summary>
+    public Func<object?>[] Readers(DataViewRow input) =>
+        InputColumns.Select(i => i < 0 ? () => null : ColumnValues.Reader(input, InputSchema[i])).ToArray();
+
+    /// <summary>An input batch for this binding (it knows which optional columns are absent).</summary>
+    public InputBatch NewInputBatch(int capacity) => new(InputColumns.Select(i => i >= 0).ToArray(), capacity);
     public int OutputCount => OutputSchema.Count - InputSchema.Count;
 
     public bool IsOutput(int outputSchemaIndex) => outputSchemaIndex >= InputSchema.Count;
@@ -114,7 +127,7 @@ internal sealed class BoundMapping
             if (IsOutput(c.Index)) anyOutput = true;
             else set.Add(c.Index);
         }
-        if (anyOutput) foreach (var i in InputColumns) set.Add(i);
+        if (anyOutput) foreach (var i in InputColumns.Where(i => i >= 0)) set.Add(i);
         return set.Select(i => InputSchema[i]);
     }
 }

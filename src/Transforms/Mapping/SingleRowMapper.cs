@@ -34,8 +34,9 @@ internal sealed class SingleRowMapper : IRowToRowMapper
             _in = input;
             _active = new HashSet<int>(active.Select(c => c.Index));
             bool anyOutput = _active.Any(m.IsOutput);
-            _readers = anyOutput ? m.InputColumns.Select(i => ColumnValues.Reader(input, m.InputSchema[i])).ToArray() : Array.Empty<Func<object?>>();
-            _inputs = new InputBatch(m.InputColumns.Length, 1) { Count = 1, RowPositions = new long[1] };
+            _readers = anyOutput ? m.Readers(input) : Array.Empty<Func<object?>>();
+            _inputs = m.NewInputBatch(1);
+            (_inputs.Count, _inputs.RowPositions) = (1, new long[1]);
             _outputs = new OutputBatch(m.OutputCount, 1) { Count = 1 };
         }
 

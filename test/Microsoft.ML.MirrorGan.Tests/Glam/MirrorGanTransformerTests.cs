@@ -45,6 +45,27 @@ public class MirrorGanTransformerTests : IClassFixture<GlamFixture>
         return (trainer.Fit(_f.Train), trainer);
     }
 
+    public sealed class CaptionOnly
+    {
+        public string Caption { get; set; } = "";
+    }
+
+    [Fact]
+    public void The_seed_column_is_optional_a_caption_alone_uses_the_models_seed()
+    {
+        var o = _f.Options(1);
+        o.Columns = new MirrorGanColumns { GeneratedPixelsColumnName = "GeneratedPixels" }; // default: SeedColumnName "Seed", optional
+        var chain = _f.Trainer(o).Fit(_f.Train);
+        int seed = chain.OfType<MirrorGanTransformer>().Single().Seed;
+        string caption = Prompts[0].Caption;
+        float[][] Pixels(IDataView view) => chain.Transform(view).GetColumn<float[]>("GeneratedPixels").ToArray();
+        var alone = Pixels(_f.Ml.Data.LoadFromEnumerable(new[] { new CaptionOnly { Caption = caption }, new CaptionOnly { Caption = caption } }));
+        var withSeeds = Pixels(_f.Ml.Data.LoadFromEnumerable(new[] { new Prompt { Caption = caption, Seed = seed }, new Prompt { Caption = caption, Seed = seed + 1 } }));
+        Assert.Equal(alone[0], alone[1]);     // no seed column: every row the model's seed
+        Assert.Equal(alone[0], withSeeds[0]); // the same seed given explicitly
+        Assert.NotEqual(withSeeds[0], withSeeds[1]);
+    }
+
     [Fact]
     public void Same_caption_and_seed_give_the_same_image_in_any_batch_and_in_a_prediction_engine()
     {

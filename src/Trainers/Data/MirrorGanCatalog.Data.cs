@@ -1,12 +1,14 @@
-namespace Microsoft.ML.MirrorGan.Data;
+using Microsoft.ML.MirrorGan.Data;
+
+namespace Microsoft.ML;
 
 /// <summary>
-/// Loaders of MirrorGAN's training data as <see cref="IDataView"/>s, one row per (image, caption) pair. Every view has
+/// The catalog's data half (<c>mlContext.Data</c>): loaders of MirrorGAN's training data as <see cref="IDataView"/>s, one row per (image, caption) pair. Every view has
 /// <c>Caption</c> (text), <c>Image</c> (<see cref="Microsoft.ML.Data.MLImage"/>, RGB, decoded lazily when a row is
 /// read), <c>ImageId</c> (Int32, shared by the captions of one image) and <c>ClassId</c> (Int32, for DAMSM same-class
 /// masking and R-precision's mismatched captions), plus dataset-specific columns.
 /// </summary>
-public static partial class MirrorGanDataCatalog
+public static partial class MirrorGanCatalog
 {
     /// <summary>
     /// The synthetic Shapes set (deterministic, needs no files). Extra columns: <c>CaptionIndex</c> (0 is the canonical
