@@ -59,24 +59,27 @@ public class SchemaConsistencyTests : IClassFixture<GlamFixture>
         yield return ("MirrorGan (given both)", _f.Trainer(_f.Options(1)));
     }
 
-    [Fact]
-    public void GetOutputSchema_and_Fit_reject_the_same_inputs_with_the_same_message()
+    [Theory]
+    [InlineData(0, 4)] // TextEmbed reads caption, image and class id
+    [InlineData(1, 3)] // StreamCaptioner reads image and caption
+    [InlineData(2, 4)] // MirrorGan fitting its own TextEmbed reads the class id too
+    [InlineData(3, 3)] // MirrorGan given both reads caption and image
+    public void GetOutputSchema_and_Fit_reject_the_same_inputs_with_the_same_message(int which, int expectedRejections)
     {
+        var (estimatorName, estimator) = Estimators().ElementAt(which);
         int rejected = 0;
-        foreach (var (estimatorName, estimator) in Estimators())
-            foreach (var (inputName, data) in BadInputs())
-            {
-                Exception? schemaError = Record.Exception(() => estimator.GetOutputSchema(SchemaShapes.Of(data.Schema)));
-                if (schemaError is null) continue; // a column this estimator does not read (the one-row view then fails on its size)
-                Exception? fitError = Record.Exception(() => estimator.Fit(data));
-                string context = $"{estimatorName}, {inputName}";
-                Assert.True(fitError is not null, $"{context}: Fit accepted what GetOutputSchema refused ({schemaError.Message})");
-                Assert.Equal(schemaError.GetType(), fitError!.GetType());
-                Assert.Equal(schemaError.Message, fitError.Message);
-                rejected++;
-            }
-        // TextEmbed and MirrorGan-fitting-TextEmbed read the class id; the captioner and a trainer given both do not.
-        Assert.Equal(4 + 3 + 4 + 3, rejected);
+        foreach (var (inputName, data) in BadInputs())
+        {
+            Exception? schemaError = Record.Exception(() => estimator.GetOutputSchema(SchemaShapes.Of(data.Schema)));
+            if (schemaError is null) continue; // a column this estimator does not read (the one-row view then fails on its size)
+            Exception? fitError = Record.Exception(() => estimator.Fit(data));
+            string context = $"{estimatorName}, {inputName}";
+            Assert.True(fitError is not null, $"{context}: Fit accepted what GetOutputSchema refused ({schemaError.Message})");
+            Assert.Equal(schemaError.GetType(), fitError!.GetType());
+            Assert.Equal(schemaError.Message, fitError.Message);
+            rejected++;
+        }
+        Assert.Equal(expectedRejections, rejected);
     }
 
     [Fact]
