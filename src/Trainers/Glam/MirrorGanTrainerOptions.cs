@@ -146,6 +146,7 @@ public sealed class MirrorGanTrainerOptions
     {
         Network = new GlamNetworkOptions { Stages = 3, GeneratorDim = 32, DiscriminatorDim = 64, ResidualBlocks = 2, ZDim = 100, ConditionDim = 100 },
         BatchSize = 12,
+        StreamIncludesEndToken = false, // the original's re-description targets stop at the last word
         TextEmbedOptions = TextEmbed.TextEmbedOptions.Cub(),
         StreamCaptionerOptions = StreamCaptioner.StreamCaptionerOptions.Cub(),
     };
@@ -155,6 +156,7 @@ public sealed class MirrorGanTrainerOptions
     {
         Network = new GlamNetworkOptions { Stages = 3, GeneratorDim = 48, DiscriminatorDim = 96, ResidualBlocks = 3, ZDim = 100, ConditionDim = 100 },
         BatchSize = 14,
+        StreamIncludesEndToken = false,
         TextEmbedOptions = TextEmbed.TextEmbedOptions.Coco(),
         StreamCaptionerOptions = StreamCaptioner.StreamCaptionerOptions.Coco(),
     };

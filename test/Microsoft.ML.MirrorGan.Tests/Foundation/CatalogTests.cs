@@ -56,6 +56,10 @@ public class CatalogTests
         Assert.Equal(18, MirrorGanTrainerOptions.Cub().TextEmbedOptions!.MaxWords);
         Assert.Equal(15, MirrorGanTrainerOptions.Coco().TextEmbedOptions!.MaxWords);
         Assert.Equal(12, MirrorGanTrainerOptions.Coco().StreamCaptionerOptions!.MaxWords);
+        // The original's re-description loss has no end token; the tiny preset (measured with it) keeps one.
+        Assert.False(MirrorGanTrainerOptions.Cub().StreamIncludesEndToken);
+        Assert.False(MirrorGanTrainerOptions.Coco().StreamIncludesEndToken);
+        Assert.True(MirrorGanTrainerOptions.Tiny().StreamIncludesEndToken);
         Assert.Equal(TextEmbedOptions.Tiny().HiddenSize, MirrorGanTrainerOptions.Tiny().TextEmbedOptions!.HiddenSize);
     }
 }
