@@ -79,10 +79,8 @@ public sealed class MirrorGanTrainer : IEstimator<TransformerChain<ITransformer>
         var cols = GeneratorColumns(text);
         var network = o.Network;
         added.Add(SchemaShapes.Scalar(cols.GeneratedImageColumnName, new ImageDataViewType()));
-        if (cols.AllStages)
-            for (int s = 0; s < network.Stages - 1; s++) added.Add(SchemaShapes.Scalar($"{cols.GeneratedImageColumnName}Stage{s}", new ImageDataViewType()));
-        if (cols.AttentionColumnPrefix is not null)
-            for (int s = 1; s < network.Stages; s++) added.Add(SchemaShapes.Vector($"{cols.AttentionColumnPrefix}Stage{s}", NumberDataViewType.Single));
+        added.AddRange(cols.StageImageColumns(network.Stages).Select(c => SchemaShapes.Scalar(c.Name, new ImageDataViewType())));
+        added.AddRange(cols.AttentionColumns(network.Stages).Select(c => SchemaShapes.Vector(c.Name, NumberDataViewType.Single)));
         if (cols.GeneratedPixelsColumnName is not null) added.Add(SchemaShapes.Vector(cols.GeneratedPixelsColumnName, NumberDataViewType.Single));
         if (_captioner is { } c)
         {

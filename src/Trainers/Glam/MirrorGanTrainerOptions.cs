@@ -162,7 +162,14 @@ public sealed class MirrorGanTrainerOptions
     };
 
     // The trainer keeps a copy, so a caller changing the options after creating one does not change what it fits.
-    internal MirrorGanTrainerOptions Clone() => (MirrorGanTrainerOptions)MemberwiseClone();
+    internal MirrorGanTrainerOptions Clone()
+    {
+        var copy = (MirrorGanTrainerOptions)MemberwiseClone();
+        // The text-side options are mutable classes: copied too, or a caller changing them later would change the fit.
+        copy.TextEmbedOptions = TextEmbedOptions?.Clone();
+        copy.StreamCaptionerOptions = StreamCaptionerOptions?.Clone();
+        return copy;
+    }
 
     internal void Validate()
     {

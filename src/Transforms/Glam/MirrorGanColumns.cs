@@ -30,6 +30,14 @@ public sealed record MirrorGanColumns
     /// </summary>
     public string? AttentionColumnPrefix { get; init; }
 
+    /// <summary>The per-stage image columns <see cref="AllStages"/> adds: every stage but the last (whose image is <see cref="GeneratedImageColumnName"/>).</summary>
+    internal IEnumerable<(string Name, int Stage)> StageImageColumns(int stages) =>
+        AllStages ? Enumerable.Range(0, stages - 1).Select(s => ($"{GeneratedImageColumnName}Stage{s}", s)) : Enumerable.Empty<(string, int)>();
+
+    /// <summary>The attention-map columns <see cref="AttentionColumnPrefix"/> adds: one per refinement stage (1 … stages − 1).</summary>
+    internal IEnumerable<(string Name, int Stage)> AttentionColumns(int stages) =>
+        AttentionColumnPrefix is { } prefix ? Enumerable.Range(1, stages - 1).Select(s => ($"{prefix}Stage{s}", s)) : Enumerable.Empty<(string, int)>();
+
     /// <summary>Optional output of the final image as CHW floats in [−1, 1] (Vector&lt;Single, 3·S·S&gt;, lossless). Null: none.</summary>
     public string? GeneratedPixelsColumnName { get; init; }
 }

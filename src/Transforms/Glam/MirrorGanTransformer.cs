@@ -103,15 +103,13 @@ public sealed class MirrorGanTransformer : MirrorGanTransformerBase, IMirrorGanP
         {
             var o = _net.Options;
             var list = new List<OutputColumnSpec> { new(Columns.GeneratedImageColumnName, new ImageDataViewType(ImageSize, ImageSize)) };
-            if (Columns.AllStages)
-                for (int s = 0; s < o.Stages - 1; s++)
-                    list.Add(new($"{Columns.GeneratedImageColumnName}Stage{s}", new ImageDataViewType(o.BaseSize << s, o.BaseSize << s)));
-            if (Columns.AttentionColumnPrefix is not null)
-                for (int s = 1; s < o.Stages; s++)
-                {
-                    long side = o.BaseSize << (s - 1); // stage s attends over the previous stage's features
-                    list.Add(new($"{Columns.AttentionColumnPrefix}Stage{s}", new VectorDataViewType(NumberDataViewType.Single, (int)(MaxWords * side * side))));
-                }
+            foreach (var (name, s) in Columns.StageImageColumns(o.Stages))
+                list.Add(new(name, new ImageDataViewType(o.BaseSize << s, o.BaseSize << s)));
+            foreach (var (name, s) in Columns.AttentionColumns(o.Stages))
+            {
+                long side = o.BaseSize << (s - 1); // stage s attends over the previous stage's features
+                list.Add(new(name, new VectorDataViewType(NumberDataViewType.Single, (int)(MaxWords * side * side))));
+            }
             if (Columns.GeneratedPixelsColumnName is not null) list.Add(new(Columns.GeneratedPixelsColumnName, new VectorDataViewType(NumberDataViewType.Single, 3 * ImageSize * ImageSize)));
             return list;
         }
